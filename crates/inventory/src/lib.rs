@@ -1,1 +1,329 @@
-//! drydock-inventory
+//! drydock-inventory: what is installed in an image.
+//!
+//! [`InventoryAnalyzer`] registers the files the catalogers need (release files, package
+//! databases) with the image walker and parses them per layer into [`Artifact`]s. After the
+//! layers are merged, [`build_inventory`] detects the OS and lists every package with its purl,
+//! the database file it came from, and the layer that introduced it.
+
+pub mod apk;
+pub mod dpkg;
+pub mod os;
+
+pub use apk::ApkEntry;
+pub use dpkg::DpkgEntry;
+pub use os::OsInfo;
+
+use drydock_image::{Analyzer, FileVersion, ImagePath, MergedView};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+const OS_RELEASE: &[&str] = &["etc/os-release", "usr/lib/os-release"];
+const ALPINE_RELEASE: &str = "etc/alpine-release";
+const DEBIAN_VERSION: &str = "etc/debian_version";
+const DPKG_STATUS: &str = "var/lib/dpkg/status";
+const DPKG_STATUS_D: &str = "var/lib/dpkg/status.d/";
+const APK_INSTALLED: &[&str] = &["lib/apk/db/installed", "usr/lib/apk/db/installed"];
+
+/// What a wanted file turned out to contain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Artifact {
+    OsRelease(OsInfo),
+    AlpineRelease(OsInfo),
+    DebianVersion(OsInfo),
+    Dpkg(Vec<DpkgEntry>),
+    Apk(Vec<ApkEntry>),
+}
+
+/// The analyzer for OS detection and OS package catalogers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InventoryAnalyzer;
+
+impl Analyzer for InventoryAnalyzer {
+    type Output = Artifact;
+
+    fn wants(&self, path: &ImagePath) -> bool {
+        let p = path.as_str();
+        // cheap first-byte gate: this is called for every file of every layer
+        match p.as_bytes().first() {
+            Some(b'e' | b'u' | b'v' | b'l') => {}
+            _ => return false,
+        }
+        OS_RELEASE.contains(&p)
+            || p == ALPINE_RELEASE
+            || p == DEBIAN_VERSION
+            || p == DPKG_STATUS
+            || APK_INSTALLED.contains(&p)
+            || (p.starts_with(DPKG_STATUS_D)
+                && !p[DPKG_STATUS_D.len()..].contains('/')
+                && !p.ends_with(".md5sums"))
+    }
+
+    fn analyze(&self, path: &ImagePath, content: &[u8]) -> Result<Artifact, String> {
+        let p = path.as_str();
+        let text = String::from_utf8_lossy(content);
+        if OS_RELEASE.contains(&p) {
+            OsInfo::from_os_release(&text, p)
+                .map(Artifact::OsRelease)
+                .ok_or_else(|| "os-release has no ID".to_string())
+        } else if p == ALPINE_RELEASE {
+            OsInfo::from_alpine_release(&text, p)
+                .map(Artifact::AlpineRelease)
+                .ok_or_else(|| "empty alpine-release".to_string())
+        } else if p == DEBIAN_VERSION {
+            OsInfo::from_debian_version(&text, p)
+                .map(Artifact::DebianVersion)
+                .ok_or_else(|| "empty debian_version".to_string())
+        } else if APK_INSTALLED.contains(&p) {
+            let (entries, bad) = apk::parse_installed(&text);
+            if bad > 0 && entries.is_empty() {
+                return Err(format!("{bad} malformed records and no packages"));
+            }
+            Ok(Artifact::Apk(entries))
+        } else {
+            let (entries, bad) = dpkg::parse_status(&text);
+            if bad > 0 && entries.is_empty() {
+                return Err(format!("{bad} malformed paragraphs and no packages"));
+            }
+            Ok(Artifact::Dpkg(entries))
+        }
+    }
+}
+
+/// Package database kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageKind {
+    Deb,
+    Apk,
+}
+
+impl PackageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageKind::Deb => "deb",
+            PackageKind::Apk => "apk",
+        }
+    }
+}
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub kind: PackageKind,
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Source package (dpkg `Source:`) or origin (apk `o:`); the binary name when absent.
+    pub source_name: String,
+    /// Source package version; the binary version when dpkg records none.
+    pub source_version: String,
+    pub purl: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// The database file this package was read from (absolute, in the image).
+    pub path: String,
+    /// Index of the layer that introduced this package (this name at this version).
+    pub layer_index: usize,
+    /// diffID of that layer.
+    pub layer_diff_id: String,
+}
+
+/// Everything the catalogers found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    pub packages: Vec<Package>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+fn detect_os(view: &MergedView<Artifact>) -> Option<OsInfo> {
+    let mut os = None;
+    for p in OS_RELEASE {
+        if let Some((_, v)) = view.get(&ImagePath::new(p))
+            && let Artifact::OsRelease(o) = &v.output
+        {
+            os = Some(o.clone());
+            break;
+        }
+    }
+    let fallback = |path: &str| match view.get(&ImagePath::new(path)) {
+        Some((_, v)) => match &v.output {
+            Artifact::AlpineRelease(o) | Artifact::DebianVersion(o) => Some(o.clone()),
+            _ => None,
+        },
+        None => None,
+    };
+    match os {
+        Some(mut o) => {
+            // os-release on Alpine carries the full x.y.z; Debian testing has no VERSION_ID:
+            // complete from the distro's own version file.
+            if o.id == "debian"
+                && o.version_id.is_none()
+                && let Some(d) = fallback(DEBIAN_VERSION)
+            {
+                o.version_id = d.version_id;
+                o.codename = o.codename.or(d.codename);
+            }
+            Some(o)
+        }
+        None => fallback(ALPINE_RELEASE).or_else(|| fallback(DEBIAN_VERSION)),
+    }
+}
+
+/// For the versions of one database file, the layer that introduced each (key, version):
+/// the earliest layer from which the same key had the same version in every later version.
+fn introduced_layers<K: std::hash::Hash + Eq + Clone>(
+    versions: &[FileVersion<Artifact>],
+    keys: impl Fn(&Artifact) -> Vec<(K, String)>,
+) -> HashMap<K, usize> {
+    let mut current: HashMap<K, (String, usize)> = HashMap::new();
+    for v in versions {
+        let mut next = HashMap::new();
+        for (k, ver) in keys(&v.output) {
+            let layer = match current.get(&k) {
+                Some((old, l)) if *old == ver => *l,
+                _ => v.layer,
+            };
+            next.insert(k, (ver, layer));
+        }
+        current = next;
+    }
+    current.into_iter().map(|(k, (_, l))| (k, l)).collect()
+}
+
+fn purl(
+    ty: &str,
+    namespace: &str,
+    name: &str,
+    version: &str,
+    quals: &[(&str, Option<&str>)],
+) -> String {
+    let build = || -> Result<String, packageurl::Error> {
+        let mut p = packageurl::PackageUrl::new(ty, name)?;
+        p.with_namespace(namespace)?.with_version(version)?;
+        for (k, v) in quals {
+            if let Some(v) = v {
+                p.add_qualifier(*k, *v)?;
+            }
+        }
+        Ok(p.to_string())
+    };
+    build().unwrap_or_else(|_| format!("pkg:{ty}/{namespace}/{name}@{version}"))
+}
+
+/// Build the inventory from the merged view. `layer_diff_ids[i]` is layer i's diffID.
+pub fn build_inventory(view: &MergedView<Artifact>, layer_diff_ids: &[String]) -> Inventory {
+    let mut inv = Inventory {
+        os: detect_os(view),
+        ..Default::default()
+    };
+    let os_id = inv.os.as_ref().map(|o| o.id.clone());
+    let distro = inv
+        .os
+        .as_ref()
+        .and_then(|o| o.version_id.as_ref().map(|v| format!("{}-{}", o.id, v)));
+    let diff = |l: usize| layer_diff_ids.get(l).cloned().unwrap_or_default();
+    for (path, versions) in view.files() {
+        let Some(last) = versions.last() else {
+            continue;
+        };
+        match &last.output {
+            Artifact::Dpkg(entries) => {
+                let ns = os_id.as_deref().unwrap_or("debian");
+                let layers = introduced_layers(versions, |a| match a {
+                    Artifact::Dpkg(es) => es
+                        .iter()
+                        .map(|e| ((e.name.clone(), e.arch.clone()), e.version.clone()))
+                        .collect(),
+                    _ => vec![],
+                });
+                for e in entries {
+                    let layer = layers
+                        .get(&(e.name.clone(), e.arch.clone()))
+                        .copied()
+                        .unwrap_or(last.layer);
+                    let source_name = e.source_name.clone().unwrap_or_else(|| e.name.clone());
+                    let upstream = e.source_name.as_ref().map(|s| match &e.source_version {
+                        Some(v) => format!("{s}@{v}"),
+                        None => s.clone(),
+                    });
+                    inv.packages.push(Package {
+                        kind: PackageKind::Deb,
+                        purl: purl(
+                            "deb",
+                            ns,
+                            &e.name,
+                            &e.version,
+                            &[
+                                ("arch", e.arch.as_deref()),
+                                ("distro", distro.as_deref()),
+                                ("upstream", upstream.as_deref()),
+                            ],
+                        ),
+                        name: e.name.clone(),
+                        version: e.version.clone(),
+                        arch: e.arch.clone(),
+                        source_name,
+                        source_version: e
+                            .source_version
+                            .clone()
+                            .unwrap_or_else(|| e.version.clone()),
+                        license: None,
+                        path: format!("{path}"),
+                        layer_index: layer,
+                        layer_diff_id: diff(layer),
+                    });
+                }
+            }
+            Artifact::Apk(entries) => {
+                let layers = introduced_layers(versions, |a| match a {
+                    Artifact::Apk(es) => es
+                        .iter()
+                        .map(|e| (e.name.clone(), e.version.clone()))
+                        .collect(),
+                    _ => vec![],
+                });
+                for e in entries {
+                    let layer = layers.get(&e.name).copied().unwrap_or(last.layer);
+                    let distro_q = inv.os.as_ref().and_then(|o| o.version_id.clone());
+                    inv.packages.push(Package {
+                        kind: PackageKind::Apk,
+                        purl: purl(
+                            "apk",
+                            os_id.as_deref().unwrap_or("alpine"),
+                            &e.name,
+                            &e.version,
+                            &[
+                                ("arch", e.arch.as_deref()),
+                                ("distro", distro_q.as_deref()),
+                                ("upstream", e.origin.as_deref().filter(|o| *o != e.name)),
+                            ],
+                        ),
+                        name: e.name.clone(),
+                        version: e.version.clone(),
+                        arch: e.arch.clone(),
+                        source_name: e.origin.clone().unwrap_or_else(|| e.name.clone()),
+                        source_version: e.version.clone(),
+                        license: e.license.clone(),
+                        path: format!("{path}"),
+                        layer_index: layer,
+                        layer_diff_id: diff(layer),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    inv.packages.sort_by(|a, b| {
+        (a.kind.as_str(), &a.name, &a.arch, &a.path).cmp(&(
+            b.kind.as_str(),
+            &b.name,
+            &b.arch,
+            &b.path,
+        ))
+    });
+    inv
+}
