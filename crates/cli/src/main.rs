@@ -1,1 +1,159 @@
-fn main() {}
+//! `drydock`: the command-line front end. Thin: parses flags, wires the crates together,
+//! turns results into output and an exit code.
+
+mod scan;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "drydock",
+    version,
+    about = "Find what is wrong in a container image before it ships",
+    long_about = "Drydock scans container images for known vulnerabilities in OS packages, \
+                  reading docker-archive tarballs, OCI image layouts and OCI archives without \
+                  a Docker daemon and without extracting them.\n\n\
+                  Exit codes: 0 = success (and no findings, or --exit-code not set); \
+                  N = the value of --exit-code when findings remain after filtering; \
+                  1 = an error (unreadable image, missing DB, ...); 2 = invalid usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log verbosity for diagnostics on stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "warn", env = "DRYDOCK_LOG")]
+    log_level: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan an image: docker-archive tar (`docker save`, optionally gzip/zstd), OCI layout
+    /// directory, OCI archive, or a plain rootfs tarball.
+    Image(ImageArgs),
+    /// Build, update and inspect the vulnerability database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Vulnerability DB file [default: <user cache dir>/drydock/db/drydock.db].
+    #[arg(long, env = "DRYDOCK_DB")]
+    pub db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    pub fn path(&self) -> Result<PathBuf> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => Ok(dirs::cache_dir()
+                .context("no user cache directory; pass --db")?
+                .join("drydock/db/drydock.db")),
+        }
+    }
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable table grouped by package.
+    Table,
+    /// The versioned JSON report (docs/report-json.md).
+    Json,
+}
+
+#[derive(Args)]
+pub struct ImageArgs {
+    /// Path to the image (tar file or OCI layout directory).
+    pub image: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// When the DB does not exist yet, build it from this directory of recorded feeds (laid
+    /// out like ../shared/feeds) instead of downloading the feeds.
+    #[arg(long, env = "DRYDOCK_FEEDS")]
+    pub feeds: Option<PathBuf>,
+    /// Platform to select from a multi-platform image (os/arch[/variant]).
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Only report these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN).
+    #[arg(long, short = 's', value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Only report these fix states (comma-separated: fixed,not-fixed,wont-fix,end-of-life).
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Do not report vulnerabilities without a released fix.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Exit with this code when any finding remains after filtering (0 = never fail).
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
+    /// No progress and no summary on stderr; only the report.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Skip checking each layer's sha256 against the diffID in the image config.
+    #[arg(long)]
+    pub no_verify_layers: bool,
+    /// Number of layers analysed in parallel (0 = one per CPU).
+    #[arg(long, default_value_t = 0)]
+    pub parallel: usize,
+    /// Directory for temporary files (decompressed archives) [default: the system temp dir].
+    #[arg(long, env = "DRYDOCK_TMPDIR")]
+    pub temp_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Build the DB from a directory of feeds laid out like ../shared/feeds.
+    Build {
+        /// Feed directory.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Download the feeds from their public addresses (or mirrors) and rebuild the DB.
+    Update(scan::UpdateArgs),
+    /// Print schema version, build time, and per-feed record counts and dates.
+    Info {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let result = match cli.command {
+        Command::Image(args) => scan::run_image(&args),
+        Command::Db(DbCommand::Build { from, db }) => scan::run_db_build(&from, &db),
+        Command::Db(DbCommand::Update(args)) => {
+            scan::run_db_update(&args).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Db(DbCommand::Info { db, json }) => scan::run_db_info(&db, json),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,552 @@
-//! drydock-matcher
+//! drydock-matcher: inventory × vulnerability DB → findings, with exact per-ecosystem version
+//! semantics.
+//!
+//! The matcher sees the DB only through [`AdvisorySource`], so any store (the SQLite DB, a
+//! server's database, a test double) can answer. For OS packages the query key is the
+//! distro namespace (`debian:12`, `alpine:3.20`, ...) plus the *source* package (Debian) or
+//! origin (Alpine); versions are compared with the namespace's scheme ([`version::Scheme`]).
+
+pub mod version;
+
+use drydock_inventory::{Inventory, Package, PackageKind};
+use drydock_vulndb::{
+    AffectedRecord, FixStatus, KevEntry, Severity, SeverityRating, VulnRecord, namespace,
+};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+use version::Scheme;
+
+/// Errors from the advisory source.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("vulnerability database: {0}")]
+    Db(#[from] drydock_vulndb::Error),
+}
+
+/// Where advisories come from.
+pub trait AdvisorySource {
+    fn affected(&self, namespace: &str, package: &str) -> Result<Vec<AffectedRecord>, MatchError>;
+    fn vulnerability(&self, id: &str) -> Result<Option<VulnRecord>, MatchError>;
+}
+
+impl AdvisorySource for drydock_vulndb::Db {
+    fn affected(&self, namespace: &str, package: &str) -> Result<Vec<AffectedRecord>, MatchError> {
+        Ok(drydock_vulndb::Db::affected(self, namespace, package)?)
+    }
+    fn vulnerability(&self, id: &str) -> Result<Option<VulnRecord>, MatchError> {
+        Ok(drydock_vulndb::Db::vulnerability(self, id)?)
+    }
+}
+
+/// The package a finding is about (a self-contained copy of the inventory fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRef {
+    pub kind: PackageKind,
+    pub name: String,
+    pub version: String,
+    pub source_name: String,
+    pub source_version: String,
+    pub purl: String,
+    pub path: String,
+    pub layer_index: usize,
+    pub layer_diff_id: String,
+}
+
+impl From<&Package> for PackageRef {
+    fn from(p: &Package) -> Self {
+        PackageRef {
+            kind: p.kind,
+            name: p.name.clone(),
+            version: p.version.clone(),
+            source_name: p.source_name.clone(),
+            source_version: p.source_version.clone(),
+            purl: p.purl.clone(),
+            path: p.path.clone(),
+            layer_index: p.layer_index,
+            layer_diff_id: p.layer_diff_id.clone(),
+        }
+    }
+}
+
+/// One vulnerability affecting one package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Primary id: the CVE when there is one.
+    pub id: String,
+    /// Every other id this vulnerability is known by (advisories, GHSA, ...), sorted.
+    pub aliases: Vec<String>,
+    pub package: PackageRef,
+    pub namespace: String,
+    /// The version that was compared (the source version for Debian/Ubuntu).
+    pub matched_version: String,
+    pub status: FixStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_version: Option<String>,
+    pub severity: Severity,
+    /// Which source the severity came from (`None` when UNKNOWN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_source: Option<String>,
+    /// Every rating any source gives (vectors and scores kept as published).
+    pub ratings: Vec<SeverityRating>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Feeds that reported this match.
+    pub sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev: Option<KevEntry>,
+}
+
+impl Finding {
+    pub fn fixable(&self) -> bool {
+        self.status == FixStatus::Fixed && self.fixed_version.is_some()
+    }
+}
+
+/// The matcher's answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MatchResult {
+    /// The namespace OS packages were matched in (`None` if the OS is unknown/unsupported).
+    pub namespace: Option<String>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+}
+
+/// Feed precedence within a namespace: the distro's own tracker beats its advisory lists,
+/// which beat OSV re-publications. Lower is better.
+fn source_rank(source: &str) -> u8 {
+    match source {
+        "debian-tracker" | "alpine-secdb" => 0,
+        s if s.starts_with("debian-") => 1,
+        s if s.starts_with("osv") => 2,
+        _ => 3,
+    }
+}
+
+fn is_cve(id: &str) -> bool {
+    id.starts_with("CVE-")
+}
+
+/// Is `version` inside the record's affected set? `Err` when a version cannot be compared.
+fn affects(scheme: Scheme, rec: &AffectedRecord, version: &str) -> Result<bool, String> {
+    let cmp = |a: &str, b: &str| -> Result<Ordering, String> {
+        scheme.compare(a, b).map_err(|e| {
+            format!(
+                "{} {}: cannot compare {a:?} with {b:?}: {e}",
+                rec.vuln_id, rec.package
+            )
+        })
+    };
+    if rec.status == FixStatus::NotAffected {
+        return Ok(false);
+    }
+    for v in &rec.versions {
+        if cmp(version, v)? == Ordering::Equal {
+            return Ok(true);
+        }
+    }
+    if rec.ranges.is_empty() {
+        // open issues without ranges affect every version; a fixed record without ranges
+        // but with a fixed version means "below it"
+        return match (rec.status, &rec.fixed_version) {
+            (FixStatus::Fixed, Some(f)) => Ok(cmp(version, f)? == Ordering::Less),
+            (FixStatus::Fixed, None) => Ok(false),
+            _ => Ok(rec.versions.is_empty()),
+        };
+    }
+    for r in &rec.ranges {
+        let lower_ok = match r.introduced.as_deref() {
+            None | Some("0") | Some("") => true,
+            Some(i) => cmp(version, i)? != Ordering::Less,
+        };
+        if !lower_ok {
+            continue;
+        }
+        let upper_ok = if let Some(f) = &r.fixed {
+            cmp(version, f)? == Ordering::Less
+        } else if let Some(l) = &r.last_affected {
+            cmp(version, l)? != Ordering::Greater
+        } else if let Some(l) = &r.limit {
+            cmp(version, l)? == Ordering::Less
+        } else {
+            true
+        };
+        if upper_ok {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Pick the severity: the distro's rating for this package, then the vulnerability-level
+/// ratings in order of source precedence, else UNKNOWN. Never guessed.
+fn choose_severity(
+    pkg_ratings: &[(String, Severity)],
+    vuln: Option<&VulnRecord>,
+) -> (Severity, Option<String>) {
+    if let Some((src, s)) = pkg_ratings.iter().find(|(_, s)| *s != Severity::Unknown) {
+        return (*s, Some(src.clone()));
+    }
+    if let Some(v) = vuln {
+        let mut rs: Vec<&SeverityRating> = v
+            .severities
+            .iter()
+            .filter(|r| r.severity != Severity::Unknown)
+            .collect();
+        rs.sort_by_key(|r| source_rank(&r.source));
+        if let Some(r) = rs.first() {
+            return (r.severity, Some(r.source.clone()));
+        }
+    }
+    (Severity::Unknown, None)
+}
+
+/// Match an inventory's OS packages against the advisory source.
+pub fn match_inventory(
+    src: &dyn AdvisorySource,
+    inv: &Inventory,
+) -> Result<MatchResult, MatchError> {
+    let mut result = MatchResult::default();
+    let os_pkgs: Vec<&Package> = inv
+        .packages
+        .iter()
+        .filter(|p| matches!(p.kind, PackageKind::Deb | PackageKind::Apk))
+        .collect();
+    if os_pkgs.is_empty() {
+        return Ok(result);
+    }
+    let Some(os) = &inv.os else {
+        result.warnings.push(format!(
+            "operating system not detected: {} OS packages were not matched",
+            os_pkgs.len()
+        ));
+        return Ok(result);
+    };
+    let ns = namespace::distro_namespace(
+        &os.id,
+        os.version_id.as_deref().unwrap_or(""),
+        os.codename.as_deref(),
+    );
+    let Some(ns) = ns else {
+        result.warnings.push(format!(
+            "operating system {} is not supported: {} OS packages were not matched",
+            os.display(),
+            os_pkgs.len()
+        ));
+        return Ok(result);
+    };
+    let Some(scheme) = Scheme::for_namespace(&ns) else {
+        result.warnings.push(format!(
+            "no version scheme for namespace {ns}; OS packages not matched"
+        ));
+        return Ok(result);
+    };
+    result.namespace = Some(ns.clone());
+    let mut by_source: HashMap<&str, Vec<AffectedRecord>> = HashMap::new();
+    let mut vulns: HashMap<String, Option<VulnRecord>> = HashMap::new();
+    for pkg in os_pkgs {
+        if !by_source.contains_key(pkg.source_name.as_str()) {
+            let recs = src.affected(&ns, &pkg.source_name)?;
+            by_source.insert(pkg.source_name.as_str(), recs);
+        }
+        let recs = &by_source[pkg.source_name.as_str()];
+        let mut pkg_findings = Vec::new();
+        // group by vulnerability id, keep the best-ranked source(s) only
+        let mut groups: Vec<(&str, Vec<&AffectedRecord>)> = Vec::new();
+        for r in recs {
+            match groups.iter_mut().find(|(id, _)| *id == r.vuln_id) {
+                Some((_, g)) => g.push(r),
+                None => groups.push((&r.vuln_id, vec![r])),
+            }
+        }
+        for (id, group) in groups {
+            let best = group
+                .iter()
+                .map(|r| source_rank(&r.source))
+                .min()
+                .unwrap_or(3);
+            let chosen: Vec<&AffectedRecord> = group
+                .into_iter()
+                .filter(|r| source_rank(&r.source) == best)
+                .collect();
+            let mut hit: Vec<&AffectedRecord> = Vec::new();
+            for r in &chosen {
+                match affects(scheme, r, &pkg.source_version) {
+                    Ok(true) => hit.push(r),
+                    Ok(false) => {}
+                    Err(w) => result.warnings.push(w),
+                }
+            }
+            if hit.is_empty() {
+                continue;
+            }
+            // the fix that applies: the smallest fixed version above the installed one
+            let mut fixed: Option<&str> = None;
+            let mut status = FixStatus::Fixed;
+            for r in &hit {
+                if r.status != FixStatus::Fixed {
+                    if status == FixStatus::Fixed || r.status < status {
+                        status = r.status;
+                    }
+                    continue;
+                }
+                if let Some(f) = r.fixed_version.as_deref() {
+                    let better = match fixed {
+                        None => true,
+                        Some(cur) => scheme
+                            .compare(f, cur)
+                            .map(|o| o == Ordering::Less)
+                            .unwrap_or(false),
+                    };
+                    if better {
+                        fixed = Some(f);
+                    }
+                }
+            }
+            if fixed.is_some() {
+                status = FixStatus::Fixed;
+            } else if status == FixStatus::Fixed {
+                status = FixStatus::NotFixed;
+            }
+            if !vulns.contains_key(id) {
+                vulns.insert(id.to_string(), src.vulnerability(id)?);
+            }
+            let vuln = vulns[id].as_ref();
+            let pkg_ratings: Vec<(String, Severity)> = hit
+                .iter()
+                .filter_map(|r| r.severity.map(|s| (r.source.clone(), s)))
+                .collect();
+            let (severity, severity_source) = choose_severity(&pkg_ratings, vuln);
+            let mut aliases: BTreeSet<String> = BTreeSet::new();
+            for r in &hit {
+                aliases.extend(r.advisory_ids.iter().cloned());
+            }
+            if let Some(v) = vuln {
+                aliases.extend(v.aliases.iter().cloned());
+            }
+            aliases.remove(id);
+            let sources: BTreeSet<String> = hit.iter().map(|r| r.source.clone()).collect();
+            pkg_findings.push(Finding {
+                id: id.to_string(),
+                aliases: aliases.into_iter().collect(),
+                package: PackageRef::from(pkg),
+                namespace: ns.clone(),
+                matched_version: pkg.source_version.clone(),
+                status,
+                fixed_version: fixed.map(str::to_string),
+                severity,
+                severity_source,
+                ratings: vuln.map(|v| v.severities.clone()).unwrap_or_default(),
+                title: vuln.and_then(|v| v.summary.clone()),
+                sources: sources.into_iter().collect(),
+                published: vuln.and_then(|v| v.published.clone()),
+                references: vuln.map(|v| v.references.clone()).unwrap_or_default(),
+                kev: vuln.and_then(|v| v.kev.clone()),
+            });
+        }
+        result.findings.extend(merge_aliases(pkg_findings));
+    }
+    result.findings.sort_by(|a, b| {
+        (&a.package.name, &a.package.path, &a.id).cmp(&(&b.package.name, &b.package.path, &b.id))
+    });
+    result.warnings.sort();
+    result.warnings.dedup();
+    Ok(result)
+}
+
+/// Merge findings of one package that are the same vulnerability under different ids: a
+/// non-CVE advisory whose aliases name CVEs that are already reported is folded into them;
+/// one naming exactly one CVE takes that CVE as its id.
+fn merge_aliases(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by_key(|f| !is_cve(&f.id));
+    let mut out: Vec<Finding> = Vec::new();
+    for mut f in findings {
+        if is_cve(&f.id) {
+            if let Some(g) = out.iter_mut().find(|g| g.id == f.id) {
+                absorb(g, &f);
+                continue;
+            }
+            out.push(f);
+            continue;
+        }
+        let cves: Vec<String> = f.aliases.iter().filter(|a| is_cve(a)).cloned().collect();
+        let targets: Vec<usize> = out
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.id == f.id || g.aliases.contains(&f.id) || cves.contains(&g.id))
+            .map(|(i, _)| i)
+            .collect();
+        if !targets.is_empty() {
+            for i in targets {
+                absorb(&mut out[i], &f);
+            }
+            continue;
+        }
+        if cves.len() == 1 {
+            let cve = cves[0].clone();
+            f.aliases.retain(|a| *a != cve);
+            f.aliases.push(std::mem::replace(&mut f.id, cve));
+            f.aliases.sort();
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// Fold `f`'s ids and sources into `g` (without pulling in other CVEs as aliases).
+fn absorb(g: &mut Finding, f: &Finding) {
+    let mut ids: BTreeSet<String> = g.aliases.iter().cloned().collect();
+    if f.id != g.id {
+        ids.insert(f.id.clone());
+    }
+    ids.extend(
+        f.aliases
+            .iter()
+            .filter(|a| !is_cve(a) && **a != g.id)
+            .cloned(),
+    );
+    g.aliases = ids.into_iter().collect();
+    let mut s: BTreeSet<String> = g.sources.iter().cloned().collect();
+    s.extend(f.sources.iter().cloned());
+    g.sources = s.into_iter().collect();
+    if g.severity == Severity::Unknown && f.severity != Severity::Unknown {
+        g.severity = f.severity;
+        g.severity_source = f.severity_source.clone();
+    }
+}
+
+/// Which findings to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep only these severities (empty = all).
+    pub severities: Vec<Severity>,
+    /// Keep only these statuses (empty = all).
+    pub statuses: Vec<FixStatus>,
+    /// Drop findings without a fixed version.
+    pub ignore_unfixed: bool,
+}
+
+impl Filter {
+    pub fn keep(&self, f: &Finding) -> bool {
+        (self.severities.is_empty() || self.severities.contains(&f.severity))
+            && (self.statuses.is_empty() || self.statuses.contains(&f.status))
+            && (!self.ignore_unfixed || f.fixable())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drydock_vulndb::Range;
+
+    fn rec(id: &str, status: FixStatus, fixed: Option<&str>, source: &str) -> AffectedRecord {
+        AffectedRecord {
+            vuln_id: id.into(),
+            namespace: "debian:12".into(),
+            package: "openssl".into(),
+            status,
+            fixed_version: fixed.map(str::to_string),
+            ranges: fixed
+                .map(|f| {
+                    vec![Range {
+                        introduced: Some("0".into()),
+                        fixed: Some(f.into()),
+                        ..Default::default()
+                    }]
+                })
+                .unwrap_or_default(),
+            versions: vec![],
+            source: source.into(),
+            advisory_ids: vec![],
+            severity: None,
+        }
+    }
+
+    #[test]
+    fn ranges_and_statuses() {
+        let s = Scheme::Dpkg;
+        let r = rec(
+            "CVE-1",
+            FixStatus::Fixed,
+            Some("3.0.11-1~deb12u2"),
+            "debian-dsa",
+        );
+        assert!(affects(s, &r, "3.0.11-1~deb12u1").unwrap());
+        assert!(!affects(s, &r, "3.0.11-1~deb12u2").unwrap());
+        assert!(!affects(s, &r, "3.0.11-1").unwrap());
+        let open = rec("CVE-2", FixStatus::NotFixed, None, "debian-tracker");
+        assert!(affects(s, &open, "1").unwrap());
+        let na = rec("CVE-3", FixStatus::NotAffected, None, "debian-tracker");
+        assert!(!affects(s, &na, "1").unwrap());
+        let mut last = rec("CVE-4", FixStatus::NotFixed, None, "osv:Debian");
+        last.ranges = vec![Range {
+            introduced: Some("1.0-1".into()),
+            last_affected: Some("1.2-1".into()),
+            ..Default::default()
+        }];
+        assert!(affects(s, &last, "1.2-1").unwrap());
+        assert!(!affects(s, &last, "1.2-2").unwrap());
+        assert!(!affects(s, &last, "0.9-1").unwrap());
+    }
+
+    fn finding(id: &str, aliases: &[&str]) -> Finding {
+        Finding {
+            id: id.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            package: PackageRef {
+                kind: PackageKind::Deb,
+                name: "p".into(),
+                version: "1".into(),
+                source_name: "p".into(),
+                source_version: "1".into(),
+                purl: String::new(),
+                path: String::new(),
+                layer_index: 0,
+                layer_diff_id: String::new(),
+            },
+            namespace: "debian:12".into(),
+            matched_version: "1".into(),
+            status: FixStatus::Fixed,
+            fixed_version: Some("2".into()),
+            severity: Severity::Unknown,
+            severity_source: None,
+            ratings: vec![],
+            title: None,
+            sources: vec!["osv:Debian".into()],
+            published: None,
+            references: vec![],
+            kev: None,
+        }
+    }
+
+    #[test]
+    fn advisory_ids_fold_into_their_cves() {
+        let out = merge_aliases(vec![
+            finding("DSA-1-1", &["CVE-2020-1", "CVE-2020-2"]),
+            finding("CVE-2020-1", &[]),
+            finding("CVE-2020-2", &[]),
+            finding("DLA-9-1", &["CVE-2021-9"]),
+        ]);
+        let ids: Vec<(&str, Vec<&str>)> = out
+            .iter()
+            .map(|f| {
+                (
+                    f.id.as_str(),
+                    f.aliases.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("CVE-2020-1", vec!["DSA-1-1"]),
+                ("CVE-2020-2", vec!["DSA-1-1"]),
+                ("CVE-2021-9", vec!["DLA-9-1"]),
+            ]
+        );
+    }
+}

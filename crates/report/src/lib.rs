@@ -1,1 +1,231 @@
-//! drydock-report
+//! drydock-report: the scan report as data, and its renderings (terminal table, JSON).
+//!
+//! The JSON form is versioned by [`SCHEMA_VERSION`] and documented in `docs/report-json.md`;
+//! any change to its shape bumps the version.
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use drydock_inventory::{OsInfo, Package};
+use drydock_matcher::Finding;
+use drydock_vulndb::Severity;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON report schema.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// A complete scan report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    /// RFC 3339 time of the scan.
+    pub created_at: String,
+    pub artifact: Artifact,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    /// The namespace OS packages were matched in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db: Option<DbSummary>,
+    pub packages: Vec<Package>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Artifact {
+    /// `image`.
+    pub kind: String,
+    /// The path or reference given on the command line.
+    pub source: String,
+    /// `docker-archive`, `oci-layout`, `oci-archive`, `rootfs-archive`.
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    pub layers: Vec<LayerSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LayerSummary {
+    pub index: usize,
+    pub diff_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// Stored (compressed) size.
+    pub size: u64,
+    /// Uncompressed tar size.
+    pub uncompressed_size: u64,
+    pub files: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DbSummary {
+    pub schema_version: String,
+    pub built_at: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub packages: usize,
+    pub findings: usize,
+    /// Distinct vulnerability ids.
+    pub vulnerabilities: usize,
+    /// Findings with a fixed version available.
+    pub fixable: usize,
+    /// Count per severity name (`CRITICAL`, `HIGH`, ..., `UNKNOWN`), every level present.
+    pub by_severity: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    pub fn compute(packages: &[Package], findings: &[Finding]) -> Summary {
+        let mut by_severity: BTreeMap<String, usize> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Negligible,
+            Severity::Unknown,
+        ]
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+        for f in findings {
+            *by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_default() += 1;
+        }
+        let ids: std::collections::BTreeSet<&str> =
+            findings.iter().map(|f| f.id.as_str()).collect();
+        Summary {
+            packages: packages.len(),
+            findings: findings.len(),
+            vulnerabilities: ids.len(),
+            fixable: findings.iter().filter(|f| f.fixable()).count(),
+            by_severity,
+        }
+    }
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn to_json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("report serialises");
+    s.push('\n');
+    s
+}
+
+fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Red,
+        Severity::High => Color::DarkRed,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+        Severity::Negligible | Severity::Unknown => Color::Grey,
+    }
+}
+
+/// One line: what was scanned and what was found.
+pub fn summary_line(r: &Report) -> String {
+    let target =
+        r.os.as_ref()
+            .map(|o| o.display())
+            .unwrap_or_else(|| "unknown OS".into());
+    let sev: Vec<String> = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "NEGLIGIBLE", "UNKNOWN"]
+        .iter()
+        .map(|k| {
+            format!(
+                "{k}: {}",
+                r.summary.by_severity.get(*k).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    format!(
+        "{} ({}): {} packages, {} vulnerabilities in {} findings ({}), {} fixable",
+        r.artifact.source,
+        target,
+        r.summary.packages,
+        r.summary.vulnerabilities,
+        r.summary.findings,
+        sev.join(", "),
+        r.summary.fixable
+    )
+}
+
+/// The terminal table, grouped by package; colours only when `color` (a TTY).
+pub fn render_table(r: &Report, color: bool) -> String {
+    let mut out = String::new();
+    out.push_str(&summary_line(r));
+    out.push('\n');
+    if r.findings.is_empty() {
+        out.push_str("No vulnerabilities found.\n");
+    } else {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(vec![
+                "Package",
+                "Installed",
+                "Vulnerability",
+                "Severity",
+                "Status",
+                "Fixed in",
+                "Layer",
+            ]);
+        let mut last_pkg: Option<(&str, &str)> = None;
+        for f in &r.findings {
+            let key = (f.package.name.as_str(), f.package.version.as_str());
+            let (name, ver) = if last_pkg == Some(key) {
+                (String::new(), String::new())
+            } else {
+                (f.package.name.clone(), f.package.version.clone())
+            };
+            last_pkg = Some(key);
+            let mut sev = Cell::new(f.severity.as_str());
+            if color {
+                sev = sev.fg(severity_color(f.severity));
+            }
+            let id = if f.kev.is_some() {
+                format!("{} (KEV)", f.id)
+            } else {
+                f.id.clone()
+            };
+            t.add_row(vec![
+                Cell::new(name),
+                Cell::new(ver),
+                Cell::new(id),
+                sev,
+                Cell::new(f.status.as_str()),
+                Cell::new(f.fixed_version.as_deref().unwrap_or("")),
+                Cell::new(f.package.layer_index),
+            ]);
+        }
+        if !color {
+            t.force_no_tty();
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    for w in &r.warnings {
+        out.push_str("warning: ");
+        out.push_str(w);
+        out.push('\n');
+    }
+    out
+}

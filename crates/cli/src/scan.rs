@@ -1,0 +1,336 @@
+//! The `image` and `db` commands.
+
+use crate::{DbArgs, ImageArgs, OutputFormat};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use drydock_image::{AnalyzeOptions, Image, MergedView, OpenOptions, Platform, analyze_image};
+use drydock_inventory::{InventoryAnalyzer, build_inventory};
+use drydock_matcher::{Filter, match_inventory};
+use drydock_report::{Artifact, DbSummary, LayerSummary, Report, Summary, Tool};
+use drydock_vulndb::{FixStatus, Severity};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Where downloaded feeds are kept [default: <db dir>/feeds].
+    #[arg(long)]
+    pub feeds_dir: Option<PathBuf>,
+    /// Base URL of the Alpine secdb (mirror).
+    #[arg(long, env = "DRYDOCK_ALPINE_SECDB_URL")]
+    pub alpine_url: Option<String>,
+    /// URL of the Debian security tracker JSON export (mirror).
+    #[arg(long, env = "DRYDOCK_DEBIAN_TRACKER_URL")]
+    pub debian_tracker_url: Option<String>,
+    /// Base URL of the Debian security tracker data lists (`{base}/DSA/list`, ...).
+    #[arg(long, env = "DRYDOCK_DEBIAN_LISTS_URL")]
+    pub debian_lists_url: Option<String>,
+    /// Base URL of the OSV bucket (`{base}/<Ecosystem>/all.zip`).
+    #[arg(long, env = "DRYDOCK_OSV_URL")]
+    pub osv_url: Option<String>,
+    /// URL of the CISA KEV catalogue JSON.
+    #[arg(long, env = "DRYDOCK_KEV_URL")]
+    pub kev_url: Option<String>,
+    /// OSV ecosystems to download (comma-separated) [default: the built-in list].
+    #[arg(long, value_delimiter = ',')]
+    pub osv_ecosystems: Vec<String>,
+    /// No progress output.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn stderr_tty(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal()
+}
+
+pub fn run_db_build(from: &Path, db: &DbArgs) -> Result<ExitCode> {
+    let out = db.path()?;
+    let started = std::time::Instant::now();
+    let report = drydock_vulndb::build(from, &out, &drydock_vulndb::BuildOptions::default())
+        .with_context(|| format!("building the vulnerability DB from {}", from.display()))?;
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "built {} in {:.1}s ({:.1} MiB)",
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        size as f64 / (1 << 20) as f64
+    );
+    for w in report.warnings.iter().take(20) {
+        eprintln!("warning: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_db_update(args: &UpdateArgs) -> Result<()> {
+    let out = args.db.path()?;
+    let feeds_dir = match &args.feeds_dir {
+        Some(d) => d.clone(),
+        None => out.parent().unwrap_or(Path::new(".")).join("feeds"),
+    };
+    let mut urls = drydock_vulndb::FeedUrls::default();
+    if let Some(u) = &args.alpine_url {
+        urls.alpine_secdb = u.clone();
+    }
+    if let Some(u) = &args.debian_tracker_url {
+        urls.debian_tracker = u.clone();
+    }
+    if let Some(u) = &args.debian_lists_url {
+        urls.debian_lists = u.clone();
+    }
+    if let Some(u) = &args.osv_url {
+        urls.osv = u.clone();
+    }
+    if let Some(u) = &args.kev_url {
+        urls.kev = u.clone();
+    }
+    let mut opts = drydock_vulndb::UpdateOptions::default();
+    if !args.osv_ecosystems.is_empty() {
+        opts.osv_ecosystems = args.osv_ecosystems.clone();
+    }
+    if !args.quiet {
+        eprintln!(
+            "downloading vulnerability feeds into {} ...",
+            feeds_dir.display()
+        );
+    }
+    let started = std::time::Instant::now();
+    let report = drydock_vulndb::update(&urls, &feeds_dir, &out, &opts)
+        .context("updating the vulnerability DB")?;
+    if !args.quiet {
+        eprintln!(
+            "updated {} in {:.1}s",
+            out.display(),
+            started.elapsed().as_secs_f64()
+        );
+        for w in report.warnings.iter().take(20) {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(())
+}
+
+pub fn run_db_info(db: &DbArgs, json: bool) -> Result<ExitCode> {
+    let path = db.path()?;
+    let db = drydock_vulndb::Db::open(&path)
+        .with_context(|| format!("opening the vulnerability DB {}", path.display()))?;
+    let info = db.info()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        println!("database:        {}", path.display());
+        println!("schema version:  {}", info.schema_version);
+        println!("built at:        {}", info.built_at);
+        println!("{:<24} {:>10}  newest", "feed", "records");
+        for f in &info.feeds {
+            println!(
+                "{:<24} {:>10}  {}",
+                f.name,
+                f.records,
+                f.newest_date.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Open the DB, creating it on first use (from `--feeds` if given, else by downloading).
+fn ensure_db(args: &ImageArgs) -> Result<drydock_vulndb::Db> {
+    let path = args.db.path()?;
+    if !path.exists() {
+        match &args.feeds {
+            Some(dir) => {
+                if !args.quiet {
+                    eprintln!(
+                        "vulnerability DB {} not found: building it from {} (first use)",
+                        path.display(),
+                        dir.display()
+                    );
+                }
+                drydock_vulndb::build(dir, &path, &drydock_vulndb::BuildOptions::default())
+                    .with_context(|| {
+                        format!("building the vulnerability DB from {}", dir.display())
+                    })?;
+            }
+            None => {
+                if !args.quiet {
+                    eprintln!(
+                        "vulnerability DB {} not found: downloading the feeds (first use; \
+                         pass --feeds <dir> to build from recorded feeds instead)",
+                        path.display()
+                    );
+                }
+                run_db_update(&UpdateArgs {
+                    db: args.db.clone(),
+                    feeds_dir: None,
+                    alpine_url: None,
+                    debian_tracker_url: None,
+                    debian_lists_url: None,
+                    osv_url: None,
+                    kev_url: None,
+                    osv_ecosystems: vec![],
+                    quiet: args.quiet,
+                })?;
+            }
+        }
+    }
+    drydock_vulndb::Db::open(&path)
+        .with_context(|| format!("opening the vulnerability DB {}", path.display()))
+}
+
+fn parse_filter(args: &ImageArgs) -> Result<Filter> {
+    let mut f = Filter {
+        ignore_unfixed: args.ignore_unfixed,
+        ..Default::default()
+    };
+    for s in &args.severity {
+        match Severity::parse(s) {
+            Some(sev) => f.severities.push(sev),
+            None => bail!(
+                "unknown severity {s:?} (use CRITICAL, HIGH, MEDIUM, LOW, NEGLIGIBLE, UNKNOWN)"
+            ),
+        }
+    }
+    for s in &args.status {
+        match FixStatus::parse(&s.to_ascii_lowercase()) {
+            Some(st) => f.statuses.push(st),
+            None => bail!("unknown status {s:?} (use fixed, not-fixed, wont-fix, end-of-life)"),
+        }
+    }
+    Ok(f)
+}
+
+pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
+    let filter = parse_filter(args)?;
+    let platform: Platform = args.platform.parse().map_err(anyhow::Error::msg)?;
+    let db = ensure_db(args)?;
+    let image = Image::open(
+        &args.image,
+        &OpenOptions {
+            platform: platform.clone(),
+            temp_dir: args.temp_dir.clone(),
+            ..Default::default()
+        },
+    )
+    .with_context(|| format!("reading image {}", args.image.display()))?;
+
+    let bar = if stderr_tty(args.quiet) {
+        let b = ProgressBar::new(image.layers.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} analysing layers {pos}/{len} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        Some(b)
+    } else {
+        None
+    };
+    let layers = analyze_image(
+        &image,
+        &InventoryAnalyzer,
+        &AnalyzeOptions {
+            verify_diff_ids: !args.no_verify_layers,
+            parallelism: args.parallel,
+        },
+        &|_| {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        },
+    )
+    .with_context(|| format!("reading image {}", args.image.display()))?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    let mut warnings: Vec<String> = Vec::new();
+    let layer_summaries: Vec<LayerSummary> = layers
+        .iter()
+        .map(|l| {
+            let meta = &image.layers[l.index];
+            for w in &l.warnings {
+                warnings.push(format!("layer {}: {w}", l.index));
+            }
+            LayerSummary {
+                index: l.index,
+                diff_id: l.diff_id.clone(),
+                digest: meta.digest.clone(),
+                size: meta.size,
+                uncompressed_size: l.stats.tar_bytes,
+                files: l.stats.files,
+                created_by: meta.created_by.clone(),
+            }
+        })
+        .collect();
+    let diff_ids: Vec<String> = layers.iter().map(|l| l.diff_id.clone()).collect();
+    let view = MergedView::apply(layers);
+    let mut inventory = build_inventory(&view, &diff_ids);
+    warnings.append(&mut inventory.warnings);
+    let matched = match_inventory(&db, &inventory).context("matching packages against the DB")?;
+    warnings.extend(matched.warnings);
+    let findings: Vec<_> = matched
+        .findings
+        .into_iter()
+        .filter(|f| filter.keep(f))
+        .collect();
+    let info = db.info()?;
+
+    let report = Report {
+        schema_version: drydock_report::SCHEMA_VERSION.into(),
+        tool: Tool {
+            name: "drydock".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        created_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        artifact: Artifact {
+            kind: "image".into(),
+            source: args.image.display().to_string(),
+            format: image.format.as_str().into(),
+            image_id: image.image_id.clone(),
+            manifest_digest: image.manifest_digest.clone(),
+            repo_tags: image.repo_tags.clone(),
+            platform: (!image.config.os.is_empty()).then(|| image.config.platform()),
+            layers: layer_summaries,
+        },
+        os: inventory.os.clone(),
+        namespace: matched.namespace,
+        db: Some(DbSummary {
+            schema_version: info.schema_version.to_string(),
+            built_at: info.built_at.clone(),
+        }),
+        summary: Summary::compute(&inventory.packages, &findings),
+        packages: inventory.packages,
+        findings,
+        warnings,
+    };
+
+    let rendered = match args.format {
+        OutputFormat::Json => drydock_report::to_json(&report),
+        OutputFormat::Table => {
+            let color = args.output.is_none() && std::io::stdout().is_terminal();
+            drydock_report::render_table(&report, color)
+        }
+    };
+    match &args.output {
+        Some(p) => {
+            std::fs::write(p, rendered).with_context(|| format!("writing {}", p.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(rendered.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    if !args.quiet && (args.output.is_some() || args.format != OutputFormat::Table) {
+        eprintln!("{}", drydock_report::summary_line(&report));
+    }
+    if args.exit_code != 0 && !report.findings.is_empty() {
+        return Ok(ExitCode::from(args.exit_code));
+    }
+    Ok(ExitCode::SUCCESS)
+}
