@@ -449,13 +449,13 @@ fn read_head(path: &Path) -> Result<Vec<u8>> {
     Ok(head)
 }
 
-/// Could this top-level tar entry belong to a docker-archive or OCI archive?
-fn is_image_archive_name(name: &str) -> bool {
+/// Is this entry clearly part of a root filesystem (never found in an image archive)?
+fn is_rootfs_name(name: &str) -> bool {
     let first = name.split('/').next().unwrap_or("");
     matches!(
         first,
-        "manifest.json" | "repositories" | "index.json" | "oci-layout" | "blobs" | ""
-    ) || (first.len() >= 64 && first[..64].bytes().all(|b| b.is_ascii_hexdigit()))
+        "bin" | "etc" | "usr" | "lib" | "lib64" | "sbin" | "var" | "opt" | "root" | "home" | "srv"
+    )
 }
 
 /// Copies everything read through it to `out`, up to a limit.
@@ -486,8 +486,8 @@ enum Sniffed {
     Rootfs,
 }
 
-/// Look through a (maybe compressed) tar; decompress it to a private temp file if it is an
-/// image archive, or stop early and call it a rootfs tarball.
+/// Look through a (maybe compressed) tar: a compressed one is decompressed to a private temp
+/// file, unless an entry shows early that it is a root filesystem tarball.
 fn sniff_archive(path: &Path, comp: Compression, opts: &OpenOptions) -> Result<Sniffed> {
     let malformed = |reason: String| ImageError::MalformedArchive {
         path: path.to_path_buf(),
@@ -495,18 +495,28 @@ fn sniff_archive(path: &Path, comp: Compression, opts: &OpenOptions) -> Result<S
     };
     let file = File::open(path).map_err(io(path))?;
     if comp == Compression::None {
+        // headers only (data is skipped with seeks); nothing is stored
         let mut archive = tar::Archive::new(file);
+        let mut any = false;
         for entry in archive
             .entries_with_seek()
             .map_err(|e| malformed(e.to_string()))?
         {
             let entry = entry.map_err(|e| malformed(e.to_string()))?;
             let (name, _) = ImagePath::from_bytes(&entry.path_bytes());
-            if !is_image_archive_name(name.as_str()) {
-                return Ok(Sniffed::Rootfs);
+            if matches!(name.as_str(), "manifest.json" | "index.json") {
+                return Ok(Sniffed::Archive(path.to_path_buf(), None));
             }
+            any = true;
         }
-        return Ok(Sniffed::Archive(path.to_path_buf(), None));
+        return if any {
+            Ok(Sniffed::Rootfs)
+        } else {
+            Err(ImageError::NotAnImage {
+                path: path.to_path_buf(),
+                reason: "archive holds no files".into(),
+            })
+        };
     }
     let tmp = match &opts.temp_dir {
         Some(d) => tempfile::Builder::new().prefix("drydock-").tempdir_in(d),
@@ -527,7 +537,7 @@ fn sniff_archive(path: &Path, comp: Compression, opts: &OpenOptions) -> Result<S
         for entry in archive.entries().map_err(|e| malformed(e.to_string()))? {
             let entry = entry.map_err(|e| malformed(e.to_string()))?;
             let (name, _) = ImagePath::from_bytes(&entry.path_bytes());
-            if !is_image_archive_name(name.as_str()) {
+            if is_rootfs_name(name.as_str()) {
                 return Ok(Sniffed::Rootfs);
             }
         }
@@ -577,11 +587,14 @@ impl Image {
                     Self::open_docker(path, index, opts, temp)
                 } else if index.has("index.json") {
                     Self::open_oci(path, Store::Tar(index), Format::OciArchive, opts, temp)
-                } else {
+                } else if index.files.is_empty() && index.links.is_empty() {
                     Err(ImageError::NotAnImage {
                         path: path.into(),
-                        reason: "archive has neither manifest.json (docker-archive) nor index.json (OCI)".into(),
+                        reason: "archive holds no files".into(),
                     })
+                } else {
+                    // neither manifest.json (docker-archive) nor index.json (OCI): a rootfs
+                    Self::open_rootfs(path, meta.len())
                 }
             }
         }

@@ -1,0 +1,262 @@
+//! Every supported container format, built by the tests from the real Alpine 3.20.3 rootfs,
+//! reads back as the same layers (diffIDs recomputed while streaming) and the same merged view.
+
+use drydock_image::{
+    AnalyzeOptions, Analyzer, Format, Image, ImageError, ImagePath, MergedView, OpenOptions,
+    Platform, analyze_image,
+};
+use drydock_testkit::{self as tk, Entry};
+use std::path::Path;
+
+/// Wants a fixed set of paths and returns their content.
+struct Wanted(&'static [&'static str]);
+
+impl Analyzer for Wanted {
+    type Output = Vec<u8>;
+    fn wants(&self, path: &ImagePath) -> bool {
+        self.0.contains(&path.as_str())
+    }
+    fn analyze(&self, _: &ImagePath, content: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(content.to_vec())
+    }
+}
+
+const WANTED: Wanted = Wanted(&[
+    "etc/os-release",
+    "usr/lib/os-release",
+    "etc/alpine-release",
+    "lib/apk/db/installed",
+    "etc/motd",
+    "opt/app/config",
+    "opt/app/old",
+    "opt/keep/file",
+]);
+
+fn alpine_layers() -> Vec<Vec<u8>> {
+    let base = tk::layer_from_rootfs_tarball(tk::alpine_rootfs("3.20.3"));
+    let l1 = tk::layer_tar(&[
+        Entry::file("etc/motd", "layer one motd\n"),
+        Entry::file("opt/app/config", "v1\n"),
+        Entry::file("opt/app/old", "old\n"),
+        Entry::file("opt/keep/file", "keep\n"),
+    ]);
+    let l2 = tk::layer_tar(&[
+        Entry::whiteout("etc/motd"),
+        Entry::opaque("opt/app"),
+        Entry::file("opt/app/config", "v2\n"),
+    ]);
+    vec![base, l1, l2]
+}
+
+fn open(path: &Path) -> Image {
+    Image::open(path, &OpenOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn check(image: &Image, format: Format, diff_ids: &[String]) {
+    assert_eq!(image.format, format);
+    let got: Vec<&str> = image.layers.iter().map(|l| l.diff_id.as_str()).collect();
+    assert_eq!(got, diff_ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let layers = analyze_image(image, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap();
+    // computed while streaming, and equal to the config's
+    for (l, want) in layers.iter().zip(diff_ids) {
+        assert_eq!(&l.diff_id, want);
+    }
+    assert!(layers[0].stats.files > 70, "alpine rootfs has files");
+    assert_eq!(layers[2].whiteouts, vec![ImagePath::new("etc/motd")]);
+    assert_eq!(layers[2].opaque_dirs, vec![ImagePath::new("opt/app")]);
+    let view = MergedView::apply(layers);
+    // etc/motd came from the rootfs, was replaced in layer 1, then deleted in layer 2
+    assert!(view.get(&ImagePath::new("etc/motd")).is_none());
+    // the opaque dir hid opt/app/old but layer 2's own config is visible
+    assert!(view.get(&ImagePath::new("opt/app/old")).is_none());
+    let (_, cfg) = view.get(&ImagePath::new("opt/app/config")).unwrap();
+    assert_eq!((cfg.layer, cfg.output.as_slice()), (2, &b"v2\n"[..]));
+    assert_eq!(
+        view.get(&ImagePath::new("opt/keep/file")).unwrap().1.layer,
+        1
+    );
+    let (real, os) = view.get(&ImagePath::new("etc/os-release")).unwrap();
+    assert!(String::from_utf8_lossy(&os.output).contains("VERSION_ID=3.20.3"));
+    assert_eq!((real.as_str(), os.layer), ("etc/os-release", 0));
+    let (_, apk) = view.get(&ImagePath::new("lib/apk/db/installed")).unwrap();
+    assert!(String::from_utf8_lossy(&apk.output).contains("P:musl\n"));
+}
+
+#[test]
+fn docker_archive_legacy_modern_and_gzipped() {
+    let layers = alpine_layers();
+    let cfg = tk::ImageConfig::default();
+    let dir = tempfile::tempdir().unwrap();
+    for layout in [tk::DockerLayout::Legacy, tk::DockerLayout::Modern] {
+        let out = dir.path().join(format!("{layout:?}.tar"));
+        let d = tk::write_docker_archive_with(
+            &out,
+            &layers,
+            &cfg,
+            &tk::DockerArchiveOptions {
+                repo_tags: vec!["drydock/test:1".into()],
+                layout,
+                ..Default::default()
+            },
+        );
+        let img = open(&out);
+        assert_eq!(img.repo_tags, vec!["drydock/test:1".to_string()]);
+        assert_eq!(img.image_id.as_deref(), Some(d.config_digest.as_str()));
+        check(&img, Format::DockerArchive, &d.diff_ids);
+        // `docker save | gzip`
+        let gz = tk::gzip_file(&out);
+        check(&open(&gz), Format::DockerArchive, &d.diff_ids);
+    }
+}
+
+#[test]
+fn docker_archive_with_gzip_layers() {
+    let layers = alpine_layers();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gz-layers.tar");
+    let d = tk::write_docker_archive_with(
+        &out,
+        &layers,
+        &tk::ImageConfig::default(),
+        &tk::DockerArchiveOptions {
+            compression: tk::Compression::Gzip,
+            ..Default::default()
+        },
+    );
+    check(&open(&out), Format::DockerArchive, &d.diff_ids);
+}
+
+#[test]
+fn oci_layout_and_archive_in_every_compression() {
+    let layers = alpine_layers();
+    let cfg = tk::ImageConfig::default();
+    let dir = tempfile::tempdir().unwrap();
+    for comp in [
+        tk::Compression::None,
+        tk::Compression::Gzip,
+        tk::Compression::Zstd,
+    ] {
+        let layout = dir.path().join(format!("layout-{comp:?}"));
+        let d = tk::write_oci_layout(&layout, &layers, &cfg, comp);
+        let img = open(&layout);
+        assert_eq!(
+            img.manifest_digest.as_deref(),
+            Some(d.manifest_digest.as_str())
+        );
+        assert_eq!(
+            img.layers[0].digest.as_deref(),
+            Some(d.layer_digests[0].as_str())
+        );
+        check(&img, Format::OciLayout, &d.diff_ids);
+        let archive = dir.path().join(format!("archive-{comp:?}.tar"));
+        let d = tk::write_oci_archive(&archive, &layers, &cfg, comp);
+        check(&open(&archive), Format::OciArchive, &d.diff_ids);
+    }
+}
+
+#[test]
+fn compression_is_detected_by_magic_bytes_not_media_type() {
+    let layers = alpine_layers();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("lying");
+    let d = tk::write_oci_layout_with(
+        &layout,
+        &layers,
+        &tk::ImageConfig::default(),
+        &tk::OciOptions {
+            compression: tk::Compression::Zstd,
+            declared_layer_media_type: Some("application/vnd.oci.image.layer.v1.tar".into()),
+            ..Default::default()
+        },
+    );
+    check(&open(&layout), Format::OciLayout, &d.diff_ids);
+}
+
+#[test]
+fn platform_selection_from_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let amd = vec![tk::layer_tar(&[Entry::file(
+        "etc/alpine-release",
+        "amd64\n",
+    )])];
+    let arm = vec![tk::layer_tar(&[Entry::file(
+        "etc/alpine-release",
+        "arm64\n",
+    )])];
+    for nested in [false, true] {
+        let layout = dir.path().join(format!("multi-{nested}"));
+        tk::write_oci_layout_multiplatform_with(
+            &layout,
+            &[
+                (
+                    tk::Platform::linux("amd64"),
+                    amd.clone(),
+                    tk::ImageConfig::default(),
+                ),
+                (
+                    tk::Platform::linux_variant("arm64", "v8"),
+                    arm.clone(),
+                    tk::ImageConfig {
+                        architecture: "arm64".into(),
+                        variant: Some("v8".into()),
+                        ..Default::default()
+                    },
+                ),
+            ],
+            &tk::OciOptions {
+                nested_index: nested,
+                ..Default::default()
+            },
+        );
+        for (plat, want) in [("linux/amd64", "amd64\n"), ("linux/arm64", "arm64\n")] {
+            let img = Image::open(
+                &layout,
+                &OpenOptions {
+                    platform: plat.parse().unwrap(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            let layers = analyze_image(&img, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap();
+            let view = MergedView::apply(layers);
+            let (_, f) = view.get(&ImagePath::new("etc/alpine-release")).unwrap();
+            assert_eq!(f.output, want.as_bytes());
+        }
+        let err = Image::open(
+            &layout,
+            &OpenOptions {
+                platform: Platform {
+                    os: "linux".into(),
+                    architecture: "s390x".into(),
+                    variant: None,
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        match err {
+            ImageError::PlatformNotFound { wanted, available } => {
+                assert_eq!(wanted, "linux/s390x");
+                assert_eq!(
+                    available,
+                    vec!["linux/amd64".to_string(), "linux/arm64/v8".to_string()]
+                );
+            }
+            e => panic!("unexpected error {e}"),
+        }
+    }
+}
+
+#[test]
+fn plain_rootfs_tarball_is_a_one_layer_image() {
+    let path = tk::alpine_rootfs("3.20.3");
+    let img = open(&path);
+    assert_eq!(img.format, Format::RootfsArchive);
+    assert_eq!(img.layers.len(), 1);
+    let layers = analyze_image(&img, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap();
+    // the diffID of a rootfs tarball is the sha256 of its decompressed tar
+    let want = tk::sha256_digest(&tk::layer_from_rootfs_tarball(&path));
+    assert_eq!(layers[0].diff_id, want);
+    let view = MergedView::apply(layers);
+    assert!(view.get(&ImagePath::new("lib/apk/db/installed")).is_some());
+}
