@@ -1,0 +1,150 @@
+//! Shared helpers for the end-to-end tests: run the real `drydock` binary on images the tests
+//! build from real root filesystems, against DBs built from the real feeds in `../shared`.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub use drydock_testkit as tk;
+
+pub fn drydock() -> Command {
+    let mut c = Command::cargo_bin("drydock").expect("drydock binary");
+    c.env_remove("DRYDOCK_DB").env_remove("DRYDOCK_FEEDS");
+    c
+}
+
+/// A scratch dir under the target dir (kept for the life of the test binary).
+pub fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("e2e-{}", std::process::id()))
+        .join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Build a DB with `drydock db build` from a feeds dir holding only the given subdirectories
+/// of `../shared/feeds` (all of them when `subdirs` is empty).
+pub fn build_db(name: &str, subdirs: &[&str]) -> PathBuf {
+    let shared = tk::shared_dir().join("feeds");
+    let from = if subdirs.is_empty() {
+        shared
+    } else {
+        let d = scratch(&format!("feeds-{name}"));
+        for s in subdirs {
+            let link = d.join(s);
+            if !link.exists() {
+                std::os::unix::fs::symlink(shared.join(s), &link).unwrap();
+            }
+        }
+        d
+    };
+    let db = scratch("db").join(format!("{name}.db"));
+    drydock()
+        .args(["db", "build", "--from"])
+        .arg(&from)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
+/// The DB built from every feed in `../shared/feeds`, once per test binary.
+pub fn full_db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| build_db("full", &[]))
+}
+
+/// Scan and return the parsed JSON report (asserting exit 0).
+pub fn scan_json(image: &Path, db: &Path, extra: &[&str]) -> Value {
+    let out = drydock()
+        .arg("image")
+        .arg(image)
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json", "--quiet"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "drydock failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+/// (name, version) of every package in a report, sorted.
+pub fn packages(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// (package, vulnerability id, fixed version) of every finding, sorted.
+pub fn findings(report: &Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["package"]["name"].as_str().unwrap().to_string(),
+                f["id"].as_str().unwrap().to_string(),
+                f["fixed_version"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `dpkg --compare-versions a lt b`, with the real dpkg (CI installs it).
+pub fn dpkg_lt(a: &str, b: &str) -> bool {
+    let st = std::process::Command::new("dpkg")
+        .args(["--compare-versions", a, "lt", b])
+        .status()
+        .expect("dpkg must be installed (scripts/test.sh installs it)");
+    st.success()
+}
+
+/// `dpkg-query -W` over a dpkg admin dir: (name, version) of installed packages, sorted.
+pub fn dpkg_query(admindir: &Path) -> Vec<(String, String)> {
+    let out = std::process::Command::new("dpkg-query")
+        .arg(format!("--admindir={}", admindir.display()))
+        .args(["-W", "-f", "${db:Status-Abbrev}\t${Package}\t${Version}\n"])
+        .output()
+        .expect("dpkg-query must be installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut v: Vec<(String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split('\t');
+            let st = it.next()?;
+            let (n, ver) = (it.next()?, it.next()?);
+            // second letter is the state: n = not-installed, c = config-files only
+            (!matches!(st.as_bytes().get(1), Some(b'n' | b'c')))
+                .then(|| (n.to_string(), ver.to_string()))
+        })
+        .collect();
+    v.sort();
+    v
+}
