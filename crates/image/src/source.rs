@@ -238,16 +238,16 @@ impl TarIndex {
                     return Err(malformed(format!("entry {name} is truncated")));
                 }
                 files.insert(name.as_str().to_string(), (off, size));
-            } else if kind.is_symlink() || kind.is_hard_link() {
-                if let Some(target) = entry.link_name_bytes() {
-                    let target = String::from_utf8_lossy(&target).to_string();
-                    let resolved = if kind.is_symlink() {
-                        name.resolve_link(&target)
-                    } else {
-                        ImagePath::new(&target)
-                    };
-                    links.insert(name.as_str().to_string(), resolved.as_str().to_string());
-                }
+            } else if (kind.is_symlink() || kind.is_hard_link())
+                && let Some(target) = entry.link_name_bytes()
+            {
+                let target = String::from_utf8_lossy(&target).to_string();
+                let resolved = if kind.is_symlink() {
+                    name.resolve_link(&target)
+                } else {
+                    ImagePath::new(&target)
+                };
+                links.insert(name.as_str().to_string(), resolved.as_str().to_string());
             }
         }
         Ok(TarIndex {
@@ -413,10 +413,8 @@ impl Compression {
             Some(Compression::Gzip)
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             Some(Compression::Zstd)
-        } else if head.starts_with(b"BZh") {
-            None
-        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
-            None
+        } else if head.starts_with(b"BZh") || head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            None // bzip2 / xz: not used by OCI; refused with a clear error
         } else {
             Some(Compression::None)
         }
