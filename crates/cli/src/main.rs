@@ -65,6 +65,17 @@ pub enum OutputFormat {
     Json,
 }
 
+fn parse_severity(s: &str) -> Result<drydock_vulndb::Severity, String> {
+    drydock_vulndb::Severity::parse(s)
+        .ok_or_else(|| "expected CRITICAL, HIGH, MEDIUM, LOW, NEGLIGIBLE or UNKNOWN".to_string())
+}
+
+fn parse_status(s: &str) -> Result<drydock_vulndb::FixStatus, String> {
+    drydock_vulndb::FixStatus::parse(&s.to_ascii_lowercase())
+        .filter(|st| *st != drydock_vulndb::FixStatus::NotAffected)
+        .ok_or_else(|| "expected fixed, not-fixed, wont-fix or end-of-life".to_string())
+}
+
 #[derive(Args)]
 pub struct ImageArgs {
     /// Path to the image (tar file or OCI layout directory).
@@ -85,11 +96,11 @@ pub struct ImageArgs {
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
     /// Only report these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN).
-    #[arg(long, short = 's', value_delimiter = ',')]
-    pub severity: Vec<String>,
+    #[arg(long, short = 's', value_delimiter = ',', value_parser = parse_severity)]
+    pub severity: Vec<drydock_vulndb::Severity>,
     /// Only report these fix states (comma-separated: fixed,not-fixed,wont-fix,end-of-life).
-    #[arg(long, value_delimiter = ',')]
-    pub status: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = parse_status)]
+    pub status: Vec<drydock_vulndb::FixStatus>,
     /// Do not report vulnerabilities without a released fix.
     #[arg(long)]
     pub ignore_unfixed: bool,

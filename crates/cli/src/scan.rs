@@ -1,13 +1,12 @@
 //! The `image` and `db` commands.
 
 use crate::{DbArgs, ImageArgs, OutputFormat};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use drydock_image::{AnalyzeOptions, Image, MergedView, OpenOptions, Platform, analyze_image};
 use drydock_inventory::{InventoryAnalyzer, build_inventory};
 use drydock_matcher::{Filter, match_inventory};
 use drydock_report::{Artifact, DbSummary, LayerSummary, Report, Summary, Tool};
-use drydock_vulndb::{FixStatus, Severity};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -181,30 +180,16 @@ fn ensure_db(args: &ImageArgs) -> Result<drydock_vulndb::Db> {
         .with_context(|| format!("opening the vulnerability DB {}", path.display()))
 }
 
-fn parse_filter(args: &ImageArgs) -> Result<Filter> {
-    let mut f = Filter {
+fn filter(args: &ImageArgs) -> Filter {
+    Filter {
         ignore_unfixed: args.ignore_unfixed,
-        ..Default::default()
-    };
-    for s in &args.severity {
-        match Severity::parse(s) {
-            Some(sev) => f.severities.push(sev),
-            None => bail!(
-                "unknown severity {s:?} (use CRITICAL, HIGH, MEDIUM, LOW, NEGLIGIBLE, UNKNOWN)"
-            ),
-        }
+        severities: args.severity.clone(),
+        statuses: args.status.clone(),
     }
-    for s in &args.status {
-        match FixStatus::parse(&s.to_ascii_lowercase()) {
-            Some(st) => f.statuses.push(st),
-            None => bail!("unknown status {s:?} (use fixed, not-fixed, wont-fix, end-of-life)"),
-        }
-    }
-    Ok(f)
 }
 
 pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
-    let filter = parse_filter(args)?;
+    let filter = filter(args);
     let platform: Platform = args.platform.parse().map_err(anyhow::Error::msg)?;
     let db = ensure_db(args)?;
     let image = Image::open(

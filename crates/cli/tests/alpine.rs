@@ -307,8 +307,8 @@ fn exit_codes_and_filters() {
         .arg(db)
         .args(["--severity", "SEVERE"])
         .assert()
-        .code(1)
-        .stderr(predicates::str::contains("unknown severity \"SEVERE\""));
+        .code(2)
+        .stderr(predicates::str::contains("invalid value 'SEVERE'"));
 }
 
 #[test]

@@ -60,17 +60,18 @@ impl Analyzer for InventoryAnalyzer {
 
     fn analyze(&self, path: &ImagePath, content: &[u8]) -> Result<Artifact, String> {
         let p = path.as_str();
+        let shown = path.to_string(); // absolute, as reported
         let text = String::from_utf8_lossy(content);
         if OS_RELEASE.contains(&p) {
-            OsInfo::from_os_release(&text, p)
+            OsInfo::from_os_release(&text, &shown)
                 .map(Artifact::OsRelease)
                 .ok_or_else(|| "os-release has no ID".to_string())
         } else if p == ALPINE_RELEASE {
-            OsInfo::from_alpine_release(&text, p)
+            OsInfo::from_alpine_release(&text, &shown)
                 .map(Artifact::AlpineRelease)
                 .ok_or_else(|| "empty alpine-release".to_string())
         } else if p == DEBIAN_VERSION {
-            OsInfo::from_debian_version(&text, p)
+            OsInfo::from_debian_version(&text, &shown)
                 .map(Artifact::DebianVersion)
                 .ok_or_else(|| "empty debian_version".to_string())
         } else if APK_INSTALLED.contains(&p) {

@@ -148,3 +148,32 @@ pub fn dpkg_query(admindir: &Path) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// One insta settings wrapper for every snapshot: normalises what changes between runs
+/// (scratch paths, timestamps, the tool version) so that snapshots only change with behaviour.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r#"/[^\s"]*/e2e-\d+/"#, "[SCRATCH]/");
+    s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]");
+    s.add_filter(
+        &format!(
+            r#""version": "{}""#,
+            regex_escape(env!("CARGO_PKG_VERSION"))
+        ),
+        r#""version": "[VERSION]""#,
+    );
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
