@@ -1,0 +1,350 @@
+//! Feed discovery and the per-feed loaders.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::build::Ctx;
+use crate::error::{Error, Result};
+use crate::model::Severity;
+
+pub(crate) mod alpine;
+pub(crate) mod debian_list;
+pub(crate) mod debian_tracker;
+pub(crate) mod kev;
+pub(crate) mod osv;
+
+/// Folder names under the feed root that this version reads.
+const KNOWN: &[&str] = &[
+    "osv",
+    "debian",
+    "alpine-secdb",
+    "alpine-secdb-legacy",
+    "kev",
+];
+
+/// One Alpine secdb file to read.
+#[derive(Debug, Clone)]
+pub(crate) struct AlpineFile {
+    /// Branch folder name (`v3.20`, `edge`).
+    pub branch: String,
+    pub path: PathBuf,
+    pub yaml: bool,
+}
+
+/// What `build` will read, found by looking at the feed folder.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// `(folder, zips)` per OSV ecosystem folder, `_`-prefixed folders last.
+    pub osv: Vec<(String, Vec<PathBuf>)>,
+    pub tracker: Option<PathBuf>,
+    /// `(feed name, file)` for DSA/DLA/DTSA.
+    pub debian_lists: Vec<(&'static str, PathBuf)>,
+    pub alpine: Vec<AlpineFile>,
+    pub kev: Option<PathBuf>,
+    pub skipped: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.osv.iter().all(|(_, z)| z.is_empty())
+            && self.tracker.is_none()
+            && self.debian_lists.is_empty()
+            && self.alpine.is_empty()
+            && self.kev.is_none()
+    }
+}
+
+/// Sorted, non-hidden entries of a folder.
+fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut out = Vec::new();
+    for e in rd {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        out.push(e.path());
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Look at `root` and list the files `build` reads, and the ones it skips.
+pub(crate) fn discover(root: &Path) -> Result<Plan> {
+    let mut plan = Plan::default();
+    for top in entries(root)? {
+        let name = file_name(&top);
+        if !top.is_dir() || !KNOWN.contains(&name.as_str()) {
+            plan.skipped.push(name);
+        }
+    }
+
+    let osv_dir = root.join("osv");
+    if osv_dir.is_dir() {
+        let mut folders: Vec<PathBuf> = entries(&osv_dir)?;
+        // Real ecosystem folders first, `_samples`-style folders last, so that the per-feed
+        // counts of real feeds never depend on sample copies of the same records.
+        folders.sort_by_key(|p| (file_name(p).starts_with('_'), file_name(p)));
+        for folder in folders {
+            let fname = file_name(&folder);
+            if !folder.is_dir() {
+                plan.skipped.push(format!("osv/{fname}"));
+                continue;
+            }
+            let mut zips = Vec::new();
+            for f in entries(&folder)? {
+                if f.is_file() && file_name(&f).to_ascii_lowercase().ends_with(".zip") {
+                    zips.push(f);
+                } else {
+                    plan.skipped.push(format!("osv/{fname}/{}", file_name(&f)));
+                }
+            }
+            plan.osv.push((fname, zips));
+        }
+    }
+
+    let deb = root.join("debian");
+    if deb.is_dir() {
+        for f in entries(&deb)? {
+            match file_name(&f).as_str() {
+                "tracker.json" if f.is_file() => plan.tracker = Some(f),
+                "DSA.list" if f.is_file() => plan.debian_lists.push(("debian-dsa", f)),
+                "DLA.list" if f.is_file() => plan.debian_lists.push(("debian-dla", f)),
+                "DTSA.list" if f.is_file() => plan.debian_lists.push(("debian-dtsa", f)),
+                other => plan.skipped.push(format!("debian/{other}")),
+            }
+        }
+        let order = |n: &str| match n {
+            "debian-dsa" => 0,
+            "debian-dla" => 1,
+            _ => 2,
+        };
+        plan.debian_lists.sort_by_key(|(n, _)| order(n));
+    }
+
+    // Alpine: JSON first; a legacy YAML file is read only when its branch/repo has no JSON.
+    let json_dir = root.join("alpine-secdb");
+    let yaml_dir = root.join("alpine-secdb-legacy");
+    let mut seen = std::collections::BTreeSet::new();
+    for (dir, yaml) in [(&json_dir, false), (&yaml_dir, true)] {
+        if !dir.is_dir() {
+            continue;
+        }
+        let top = file_name(dir);
+        for branch in entries(dir)? {
+            let bname = file_name(&branch);
+            if !branch.is_dir() {
+                plan.skipped.push(format!("{top}/{bname}"));
+                continue;
+            }
+            for f in entries(&branch)? {
+                let fname = file_name(&f);
+                let stem = fname.strip_suffix(".json").filter(|_| !yaml).or_else(|| {
+                    fname
+                        .strip_suffix(".yaml")
+                        .or_else(|| fname.strip_suffix(".yml"))
+                        .filter(|_| yaml)
+                });
+                let Some(stem) = stem.filter(|_| f.is_file()) else {
+                    plan.skipped.push(format!("{top}/{bname}/{fname}"));
+                    continue;
+                };
+                if !seen.insert((bname.clone(), stem.to_string())) {
+                    plan.notes.push(format!(
+                        "{top}/{bname}/{fname}: not read, alpine-secdb/{bname}/{stem}.json has the same data"
+                    ));
+                    continue;
+                }
+                plan.alpine.push(AlpineFile {
+                    branch: bname.clone(),
+                    path: f,
+                    yaml,
+                });
+            }
+        }
+    }
+
+    let kev_dir = root.join("kev");
+    if kev_dir.is_dir() {
+        for f in entries(&kev_dir)? {
+            if file_name(&f) == "known_exploited_vulnerabilities.json" && f.is_file() {
+                plan.kev = Some(f);
+            } else {
+                plan.skipped.push(format!("kev/{}", file_name(&f)));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Load every feed of `plan`, in a fixed order (richest vulnerability text first).
+pub(crate) fn load_all(ctx: &mut Ctx<'_>, plan: &Plan) -> Result<()> {
+    for n in &plan.notes {
+        ctx.note(n.clone());
+    }
+    let mut seen_osv = std::collections::HashSet::new();
+    for (folder, zips) in &plan.osv {
+        osv::load(ctx, folder, zips, &mut seen_osv)?;
+    }
+    if let Some(t) = &plan.tracker {
+        debian_tracker::load(ctx, t)?;
+    }
+    for (name, path) in &plan.debian_lists {
+        debian_list::load(ctx, name, path)?;
+    }
+    if !plan.alpine.is_empty() {
+        alpine::load(ctx, &plan.alpine)?;
+    }
+    if let Some(k) = &plan.kev {
+        kev::load(ctx, k)?;
+    }
+    Ok(())
+}
+
+/// Read a whole feed file.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// Turn a JSON error on a whole file into a feed error that says "truncated" when it is.
+pub(crate) fn json_error(path: &Path, e: serde_json::Error) -> Error {
+    if e.is_eof() {
+        Error::feed(path, format!("truncated JSON ({e})"))
+    } else {
+        Error::feed(path, format!("invalid JSON ({e})"))
+    }
+}
+
+/// Debian urgency → severity: `unimportant` → Negligible, `low`/`medium`/`high`; `*` marks
+/// (`low*`, `high**`) are stripped; `not yet assigned`, `end-of-life` and anything else → None.
+pub(crate) fn debian_urgency(u: &str) -> Option<Severity> {
+    match u.trim().trim_end_matches('*').trim() {
+        "unimportant" => Some(Severity::Negligible),
+        "low" => Some(Severity::Low),
+        "medium" => Some(Severity::Medium),
+        "high" => Some(Severity::High),
+        _ => None,
+    }
+}
+
+/// Natural order on version-like strings (digit runs compared as numbers). Used only to pick
+/// one of several fixed versions a feed lists for the same package and vulnerability; the
+/// matcher does real per-distro version comparison.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let (da, db) = (x.is_ascii_digit(), y.is_ascii_digit());
+                let take = |s: &[u8], digit: bool| {
+                    s.iter()
+                        .position(|c| c.is_ascii_digit() != digit)
+                        .unwrap_or(s.len())
+                };
+                let (na, nb) = (take(a, da), take(b, db));
+                let (ta, tb) = (&a[..na], &b[..nb]);
+                let ord = if da && db {
+                    let ta = trim_zeros(ta);
+                    let tb = trim_zeros(tb);
+                    ta.len().cmp(&tb.len()).then(ta.cmp(tb))
+                } else {
+                    ta.cmp(tb)
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                a = &a[na..];
+                b = &b[nb..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(s: &[u8]) -> &[u8] {
+    let n = s.iter().position(|&c| c != b'0').unwrap_or(s.len());
+    &s[n..]
+}
+
+/// A scalar read as text whatever its YAML/JSON type (`0`, `"0"`, `1.5`, `true`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Scalar(pub String);
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Deserialize `null` as the type's default (OSV writes `"aliases": null` at times).
+pub(crate) fn null_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("4.90.1-r0", "4.91-r0"), Ordering::Less);
+        assert_eq!(natural_cmp("2.2.10-r0", "2.4.2-r0"), Ordering::Less);
+        assert_eq!(natural_cmp("5.6.36-r0", "5.6.33-r0"), Ordering::Greater);
+        assert_eq!(natural_cmp("1.0.2n-r0", "1.0.2o-r0"), Ordering::Less);
+        assert_eq!(natural_cmp("1.10", "1.9"), Ordering::Greater);
+        assert_eq!(natural_cmp("1.01", "1.1"), Ordering::Equal);
+        assert_eq!(natural_cmp("1.2", "1.2-r1"), Ordering::Less);
+    }
+
+    #[test]
+    fn urgencies() {
+        assert_eq!(debian_urgency("unimportant"), Some(Severity::Negligible));
+        assert_eq!(debian_urgency("low*"), Some(Severity::Low));
+        assert_eq!(debian_urgency("high**"), Some(Severity::High));
+        assert_eq!(debian_urgency("medium"), Some(Severity::Medium));
+        assert_eq!(debian_urgency("not yet assigned"), None);
+        assert_eq!(debian_urgency("end-of-life"), None);
+    }
+}

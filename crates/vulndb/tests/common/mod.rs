@@ -1,0 +1,108 @@
+//! Shared test helpers: the real feeds in `../shared`, one full build per test binary, and
+//! feed folders assembled from symlinks to real files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use drydock_vulndb::{BuildOptions, BuildReport, build};
+
+/// `../shared/feeds`.
+pub fn feeds() -> PathBuf {
+    drydock_testkit::shared_dir().join("feeds")
+}
+
+/// `../shared/fixtures/<bundle>`.
+pub fn fixture(bundle: &str) -> PathBuf {
+    drydock_testkit::shared_dir().join("fixtures").join(bundle)
+}
+
+/// A DB built once per test binary from the whole of `../shared/feeds`.
+pub struct Built {
+    _dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub report: BuildReport,
+}
+
+pub fn full() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("vulndb.sqlite");
+        let report = build(&feeds(), &db, &BuildOptions::default()).expect("build shared/feeds");
+        eprintln!(
+            "built ../shared/feeds in {:.2} s (debug build): {} bytes, {} affected rows, {} vulnerabilities",
+            report.elapsed.as_secs_f64(),
+            report.db_bytes,
+            report.affected_rows,
+            report.vulnerabilities
+        );
+        Built {
+            _dir: dir,
+            db,
+            report,
+        }
+    })
+}
+
+/// Make `root/<rel>` a symlink to `target` (creating parent folders).
+pub fn link(root: &Path, rel: &str, target: &Path) {
+    let dest = root.join(rel);
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(target, &dest).unwrap();
+}
+
+/// A feed folder holding symlinks `rel → ../shared/feeds/<rel>` for each of `rels`.
+pub fn feed_dir(rels: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for rel in rels {
+        link(dir.path(), rel, &feeds().join(rel));
+    }
+    dir
+}
+
+/// Extract the named regular files of a fixture bundle (`*.tar.gz`) into `dest`, keeping
+/// their paths. Panics if one is missing.
+pub fn unpack(bundle: &str, wanted: &[&str], dest: &Path) {
+    let f = std::fs::File::open(fixture(bundle)).expect("fixture bundle");
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let mut found = 0;
+    for entry in ar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let path = path.trim_start_matches("./").to_string();
+        if wanted.contains(&path.as_str()) {
+            let out = dest.join(&path);
+            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+            let mut f = std::fs::File::create(&out).unwrap();
+            std::io::copy(&mut entry, &mut f).unwrap();
+            found += 1;
+        }
+    }
+    assert_eq!(
+        found,
+        wanted.len(),
+        "not all of {wanted:?} found in {bundle}"
+    );
+}
+
+/// Every `affected` row of a DB as text lines, sorted (for comparing two builds).
+pub fn dump_affected(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare(
+            "SELECT namespace, package, vuln_id, status, IFNULL(fixed_version, ''), ranges, \
+             versions, source, advisory_ids, IFNULL(severity, '') FROM affected",
+        )
+        .unwrap();
+    let mut rows: Vec<String> = st
+        .query_map([], |r| {
+            let cols: Vec<String> = (0..10).map(|i| r.get::<_, String>(i).unwrap()).collect();
+            Ok(cols.join("|"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort();
+    rows
+}
