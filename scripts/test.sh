@@ -25,4 +25,4 @@ if [ ! -d "$DRYDOCK_SHARED/feeds" ]; then
   exit 1
 fi
 
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"

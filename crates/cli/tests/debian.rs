@@ -133,7 +133,7 @@ fn debootstrapped_bookworm_in_layers() {
     assert_eq!(report["os"]["id"], "debian");
     assert_eq!(report["os"]["version_id"], "12");
     assert_eq!(
-        report["os"]["source_path"], "usr/lib/os-release",
+        report["os"]["source_path"], "/usr/lib/os-release",
         "etc/os-release is a symlink"
     );
     assert_eq!(report["namespace"], "debian:12");
