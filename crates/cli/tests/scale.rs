@@ -27,6 +27,7 @@ fn a_million_files_scan_in_bounded_memory() {
     let db = full_db();
     let out_path = dir.join("report.json");
     let started = std::time::Instant::now();
+    #[allow(clippy::zombie_processes)] // reaped below with wait4, which also gives its rusage
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("drydock"))
         .arg("image")
         .arg(&image)
