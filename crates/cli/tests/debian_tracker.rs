@@ -29,15 +29,7 @@ fn feeds_with_tracker() -> std::path::PathBuf {
 
 #[test]
 fn tracker_states_and_urgencies() {
-    let feeds = feeds_with_tracker();
-    let db = scratch("tracker-db").join("tracker.db");
-    drydock()
-        .args(["db", "build", "--from"])
-        .arg(&feeds)
-        .arg("--db")
-        .arg(&db)
-        .assert()
-        .success();
+    let db = build_db_from("tracker", &feeds_with_tracker());
 
     let os_release = "ID=debian\nVERSION_ID=\"10\"\nVERSION_CODENAME=buster\nPRETTY_NAME=\"Debian GNU/Linux 10 (buster)\"\n";
     let status = "\

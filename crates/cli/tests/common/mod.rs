@@ -40,10 +40,15 @@ pub fn build_db(name: &str, subdirs: &[&str]) -> PathBuf {
         }
         d
     };
+    build_db_from(name, &from)
+}
+
+/// `drydock db build --from <from>` into a scratch DB named `name`.
+pub fn build_db_from(name: &str, from: &Path) -> PathBuf {
     let db = scratch("db").join(format!("{name}.db"));
     drydock()
         .args(["db", "build", "--from"])
-        .arg(&from)
+        .arg(from)
         .arg("--db")
         .arg(&db)
         .assert()
