@@ -231,7 +231,9 @@ pub fn debian_rootfs_tar_in(cache: &Path, suite: &str) -> Result<PathBuf, String
     if !is_root() {
         return Err("debootstrap needs root to build the Debian rootfs fixture".into());
     }
-    let mirror = apt_mirror().unwrap_or_else(|| "http://deb.debian.org/debian".into());
+    let mirror = apt_mirror().ok_or_else(|| {
+        "no Debian mirror found in the apt sources; set DRYDOCK_DEBIAN_MIRROR".to_string()
+    })?;
     let dir = cache.join(format!("debootstrap-{suite}.rootfs"));
     cleanup_rootfs(&dir)?;
     let log_path = cache.join(format!("debootstrap-{suite}.log"));
@@ -323,17 +325,17 @@ mod tests {
 
     #[test]
     fn parses_deb822_and_skips_security_and_third_party() {
-        let text = "Types: deb\n# http://snapshot.debian.org/archive/debian/20250520T000000Z\n\
-                    URIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\n\
-                    Components: main\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\n\
+        let text = "Types: deb\n# http://archive.example/debian/20250520T000000Z\n\
+                    URIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\n\
+                    Components: main\n\nTypes: deb\nURIs: http://mirror.example/debian-security\n\
                     Suites: bookworm-security\n";
         assert_eq!(
             mirror_from_deb822(text).as_deref(),
-            Some("http://deb.debian.org/debian")
+            Some("http://mirror.example/debian")
         );
-        let only_security = "Types: deb\nURIs: http://deb.debian.org/debian-security\n";
+        let only_security = "Types: deb\nURIs: http://mirror.example/debian-security\n";
         assert_eq!(mirror_from_deb822(only_security), None);
-        let third = "Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\n";
+        let third = "Types: deb\nURIs: https://vendor.example/node_20.x\nSuites: nodistro\n";
         assert_eq!(mirror_from_deb822(third), None);
         let disabled = "Enabled: no\nTypes: deb\nURIs: http://a.example/debian\n";
         assert_eq!(mirror_from_deb822(disabled), None);
@@ -341,7 +343,7 @@ mod tests {
 
     #[test]
     fn parses_one_line_sources() {
-        let text = "# comment\ndeb https://packages.cloud.google.com/apt cloud-sdk main\n\
+        let text = "# comment\ndeb https://vendor2.example/apt cloud-sdk main\n\
                     deb-src http://x/debian bookworm main\n\
                     deb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian/ bookworm main\n";
         assert_eq!(
