@@ -219,6 +219,7 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
         &AnalyzeOptions {
             verify_diff_ids: !args.no_verify_layers,
             parallelism: args.parallel,
+            ..Default::default()
         },
         &|_| {
             if let Some(b) = &bar {

@@ -27,12 +27,48 @@ pub trait Analyzer: Sync {
         64 << 20
     }
 
-    /// Parse one wanted file. An error becomes a warning on the layer; the scan goes on.
+    /// Parse one wanted file. `None` records nothing for this file (e.g. a secret scanner
+    /// that found nothing); problems go to `warnings` (prefix them with the path) and the
+    /// scan goes on.
     fn analyze(
         &self,
         path: &ImagePath,
         content: &[u8],
-    ) -> std::result::Result<Self::Output, String>;
+        warnings: &mut Vec<String>,
+    ) -> Option<Self::Output>;
+}
+
+/// Two analyzers over one walk: each sees the files it wants (within its own size cap); the
+/// output carries both results. Nest to combine more; [`LayerAnalysis::split`] separates them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Both<A, B>(pub A, pub B);
+
+impl<A: Analyzer, B: Analyzer> Analyzer for Both<A, B> {
+    type Output = (Option<A::Output>, Option<B::Output>);
+
+    fn wants(&self, path: &ImagePath) -> bool {
+        self.0.wants(path) || self.1.wants(path)
+    }
+
+    fn max_file_size(&self) -> u64 {
+        self.0.max_file_size().max(self.1.max_file_size())
+    }
+
+    fn analyze(
+        &self,
+        path: &ImagePath,
+        content: &[u8],
+        warnings: &mut Vec<String>,
+    ) -> Option<Self::Output> {
+        let len = content.len() as u64;
+        let a = (self.0.wants(path) && len <= self.0.max_file_size())
+            .then(|| self.0.analyze(path, content, warnings))
+            .flatten();
+        let b = (self.1.wants(path) && len <= self.1.max_file_size())
+            .then(|| self.1.analyze(path, content, warnings))
+            .flatten();
+        (a.is_some() || b.is_some()).then_some((a, b))
+    }
 }
 
 /// Metadata of a wanted file.
@@ -82,8 +118,9 @@ pub struct LayerAnalysis<T> {
     pub whiteouts: Vec<ImagePath>,
     /// Opaque directories: lower layers' contents of these directories are hidden.
     pub opaque_dirs: Vec<ImagePath>,
-    /// Non-directory entries that replace what lower layers had at that path (used to hide
-    /// lower files below a path that became a file or symlink).
+    /// Hashes of every non-directory entry's path, sorted (only with
+    /// [`AnalyzeOptions::record_paths`]): tells whether this layer replaced a lower file.
+    pub path_hashes: Vec<u64>,
     pub stats: LayerStats,
     pub warnings: Vec<String>,
 }
@@ -95,6 +132,9 @@ pub struct AnalyzeOptions {
     pub verify_diff_ids: bool,
     /// Number of layers read at once (0 = the rayon default, one per core).
     pub parallelism: usize,
+    /// Keep a hash of every non-directory path per layer ([`LayerAnalysis::path_hashes`]),
+    /// 8 bytes per entry, so consumers can tell whether a later layer overwrote a file.
+    pub record_paths: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -102,6 +142,7 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             verify_diff_ids: true,
             parallelism: 0,
+            record_paths: false,
         }
     }
 }
@@ -196,6 +237,7 @@ pub fn analyze_layer<A: Analyzer>(
         symlinks: Vec::new(),
         whiteouts: Vec::new(),
         opaque_dirs: Vec::new(),
+        path_hashes: Vec::new(),
         stats: LayerStats::default(),
         warnings: Vec::new(),
     };
@@ -230,6 +272,9 @@ pub fn analyze_layer<A: Analyzer>(
             let header = entry.header();
             let kind = header.entry_type();
             let mode = header.mode().unwrap_or(0);
+            if opts.record_paths && !kind.is_dir() {
+                out.path_hashes.push(path_hash(&path));
+            }
             if kind.is_dir() {
                 out.stats.dirs += 1;
             } else if kind.is_symlink() {
@@ -247,14 +292,15 @@ pub fn analyze_layer<A: Analyzer>(
                         .map(|t| ImagePath::from_bytes(&t).0)
                         .unwrap_or_default();
                     match wanted_content.iter().find(|(p, _, _)| *p == target) {
-                        Some((_, meta, content)) => match analyzer.analyze(&path, content) {
-                            Ok(output) => out.files.push(AnalyzedFile {
-                                path,
-                                meta: meta.clone(),
-                                output,
-                            }),
-                            Err(e) => out.warnings.push(format!("{path}: {e}")),
-                        },
+                        Some((_, meta, content)) => {
+                            if let Some(output) = analyzer.analyze(&path, content, &mut out.warnings) {
+                                out.files.push(AnalyzedFile {
+                                    path,
+                                    meta: meta.clone(),
+                                    output,
+                                });
+                            }
+                        }
                         None => out.warnings.push(format!(
                             "{path}: hard link to {target}, which is not a file this layer analysed; skipped"
                         )),
@@ -280,14 +326,14 @@ pub fn analyze_layer<A: Analyzer>(
                     .read_to_end(&mut content)
                     .map_err(|e| layer_err(layer, format!("reading {path}: {e}")))?;
                 let meta = FileMeta { size, mode };
-                match analyzer.analyze(&path, &content) {
-                    Ok(output) => out.files.push(AnalyzedFile {
+                if let Some(output) = analyzer.analyze(&path, &content, &mut out.warnings) {
+                    out.files.push(AnalyzedFile {
                         path: path.clone(),
                         meta: meta.clone(),
                         output,
-                    }),
-                    Err(e) => out.warnings.push(format!("{path}: {e}")),
+                    });
                 }
+                // kept only while hard links in this layer may still point at it
                 wanted_content.push((path, meta, content));
             } else {
                 // device nodes, fifos, unknown types: never read
@@ -299,6 +345,8 @@ pub fn analyze_layer<A: Analyzer>(
     std::io::copy(&mut hashing, &mut std::io::sink())
         .map_err(|e| layer_err(layer, format!("corrupt layer stream: {e}")))?;
     out.stats.tar_bytes = hashing.bytes;
+    out.path_hashes.sort_unstable();
+    out.path_hashes.dedup();
     out.diff_id = format!("sha256:{}", hex::encode(hashing.hasher.finalize()));
     if opts.verify_diff_ids && !layer.diff_id.is_empty() && out.diff_id != layer.diff_id {
         return Err(ImageError::DiffIdMismatch {
@@ -308,4 +356,100 @@ pub fn analyze_layer<A: Analyzer>(
         });
     }
     Ok(out)
+}
+
+/// The hash used for [`LayerAnalysis::path_hashes`].
+pub fn path_hash(path: &ImagePath) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.as_str().hash(&mut h);
+    h.finish()
+}
+
+impl<T> LayerAnalysis<T> {
+    /// Did this layer write a non-directory entry at `path`? (Needs `record_paths`.)
+    pub fn wrote(&self, path: &ImagePath) -> bool {
+        self.path_hashes.binary_search(&path_hash(path)).is_ok()
+    }
+
+    /// Did this layer delete `path`, by a whiteout of it or an ancestor, or an opaque ancestor?
+    pub fn deleted(&self, path: &ImagePath) -> bool {
+        self.whiteouts.iter().any(|w| path.starts_with(w))
+            || self
+                .opaque_dirs
+                .iter()
+                .any(|d| path.starts_with(d) && path != d)
+    }
+
+    /// Same layer, other output type (files mapped, dropped where `f` gives `None`).
+    pub fn map<U>(self, mut f: impl FnMut(T) -> Option<U>) -> LayerAnalysis<U> {
+        LayerAnalysis {
+            index: self.index,
+            diff_id: self.diff_id,
+            files: self
+                .files
+                .into_iter()
+                .filter_map(|af| {
+                    f(af.output).map(|output| AnalyzedFile {
+                        path: af.path,
+                        meta: af.meta,
+                        output,
+                    })
+                })
+                .collect(),
+            symlinks: self.symlinks,
+            whiteouts: self.whiteouts,
+            opaque_dirs: self.opaque_dirs,
+            path_hashes: self.path_hashes,
+            stats: self.stats,
+            warnings: self.warnings,
+        }
+    }
+}
+
+impl<A, B> LayerAnalysis<(Option<A>, Option<B>)> {
+    /// Separate the results of a [`Both`] analyzer (the layer facts are shared; warnings go
+    /// with the first).
+    pub fn split(self) -> (LayerAnalysis<A>, LayerAnalysis<B>) {
+        let mut first = LayerAnalysis {
+            index: self.index,
+            diff_id: self.diff_id.clone(),
+            files: Vec::new(),
+            symlinks: self.symlinks.clone(),
+            whiteouts: self.whiteouts.clone(),
+            opaque_dirs: self.opaque_dirs.clone(),
+            path_hashes: self.path_hashes.clone(),
+            stats: self.stats.clone(),
+            warnings: self.warnings,
+        };
+        let mut second = LayerAnalysis {
+            index: self.index,
+            diff_id: self.diff_id,
+            files: Vec::new(),
+            symlinks: self.symlinks,
+            whiteouts: self.whiteouts,
+            opaque_dirs: self.opaque_dirs,
+            path_hashes: self.path_hashes,
+            stats: self.stats,
+            warnings: Vec::new(),
+        };
+        for f in self.files {
+            let (a, b) = f.output;
+            if let Some(a) = a {
+                first.files.push(AnalyzedFile {
+                    path: f.path.clone(),
+                    meta: f.meta.clone(),
+                    output: a,
+                });
+            }
+            if let Some(b) = b {
+                second.files.push(AnalyzedFile {
+                    path: f.path,
+                    meta: f.meta,
+                    output: b,
+                });
+            }
+        }
+        (first, second)
+    }
 }

@@ -170,6 +170,7 @@ mod tests {
             symlinks: vec![],
             whiteouts: vec![],
             opaque_dirs: vec![],
+            path_hashes: vec![],
             stats: LayerStats::default(),
             warnings: vec![],
         }

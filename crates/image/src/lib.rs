@@ -13,8 +13,8 @@ pub mod path;
 pub mod source;
 
 pub use analyze::{
-    AnalyzeOptions, AnalyzedFile, Analyzer, FileMeta, LayerAnalysis, LayerStats, analyze_image,
-    analyze_layer,
+    AnalyzeOptions, AnalyzedFile, Analyzer, Both, FileMeta, LayerAnalysis, LayerStats,
+    analyze_image, analyze_layer, path_hash,
 };
 pub use apply::{FileVersion, MergedView};
 pub use config::{ContainerConfig, History, ImageConfig};

@@ -16,8 +16,8 @@ impl Analyzer for Wanted {
     fn wants(&self, path: &ImagePath) -> bool {
         self.0.contains(&path.as_str())
     }
-    fn analyze(&self, _: &ImagePath, content: &[u8]) -> Result<Vec<u8>, String> {
-        Ok(content.to_vec())
+    fn analyze(&self, _: &ImagePath, content: &[u8], _: &mut Vec<String>) -> Option<Vec<u8>> {
+        Some(content.to_vec())
     }
 }
 
@@ -259,4 +259,68 @@ fn plain_rootfs_tarball_is_a_one_layer_image() {
     assert_eq!(layers[0].diff_id, want);
     let view = MergedView::apply(layers);
     assert!(view.get(&ImagePath::new("lib/apk/db/installed")).is_some());
+}
+
+/// Wants files under `opt/` and reports their length.
+struct Lengths;
+
+impl Analyzer for Lengths {
+    type Output = usize;
+    fn wants(&self, path: &ImagePath) -> bool {
+        path.as_str().starts_with("opt/")
+    }
+    fn analyze(&self, _: &ImagePath, content: &[u8], _: &mut Vec<String>) -> Option<usize> {
+        Some(content.len())
+    }
+}
+
+#[test]
+fn two_analyzers_share_one_walk_and_split_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("both");
+    tk::write_oci_layout(
+        &layout,
+        &alpine_layers(),
+        &tk::ImageConfig::default(),
+        tk::Compression::Gzip,
+    );
+    let img = open(&layout);
+    let opts = AnalyzeOptions {
+        record_paths: true,
+        ..Default::default()
+    };
+    let layers =
+        analyze_image(&img, &drydock_image::Both(WANTED, Lengths), &opts, &|_| {}).unwrap();
+    // which layer wrote or deleted what, for consumers such as the secret scanner
+    assert!(layers[1].wrote(&ImagePath::new("etc/motd")));
+    assert!(!layers[1].wrote(&ImagePath::new("etc/hostname")));
+    assert!(layers[0].wrote(&ImagePath::new("etc/hostname")));
+    assert!(layers[2].deleted(&ImagePath::new("etc/motd")));
+    assert!(layers[2].deleted(&ImagePath::new("opt/app/old")));
+    assert!(!layers[2].deleted(&ImagePath::new("opt/app")));
+    let (contents, lengths): (Vec<_>, Vec<_>) = layers.into_iter().map(|l| l.split()).unzip();
+    let lengths: Vec<Vec<(String, usize)>> = lengths
+        .iter()
+        .map(|l| {
+            l.files
+                .iter()
+                .map(|f| (f.path.as_str().to_string(), f.output))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        lengths,
+        vec![
+            vec![],
+            vec![
+                ("opt/app/config".to_string(), 3),
+                ("opt/app/old".to_string(), 4),
+                ("opt/keep/file".to_string(), 5)
+            ],
+            vec![("opt/app/config".to_string(), 3)],
+        ]
+    );
+    let view = MergedView::apply(contents);
+    assert!(view.get(&ImagePath::new("lib/apk/db/installed")).is_some());
+    assert!(view.get(&ImagePath::new("opt/app/old")).is_none());
 }

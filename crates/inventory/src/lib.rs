@@ -58,35 +58,50 @@ impl Analyzer for InventoryAnalyzer {
                 && !p.ends_with(".md5sums"))
     }
 
-    fn analyze(&self, path: &ImagePath, content: &[u8]) -> Result<Artifact, String> {
-        let p = path.as_str();
-        let shown = path.to_string(); // absolute, as reported
-        let text = String::from_utf8_lossy(content);
-        if OS_RELEASE.contains(&p) {
-            OsInfo::from_os_release(&text, &shown)
-                .map(Artifact::OsRelease)
-                .ok_or_else(|| "os-release has no ID".to_string())
-        } else if p == ALPINE_RELEASE {
-            OsInfo::from_alpine_release(&text, &shown)
-                .map(Artifact::AlpineRelease)
-                .ok_or_else(|| "empty alpine-release".to_string())
-        } else if p == DEBIAN_VERSION {
-            OsInfo::from_debian_version(&text, &shown)
-                .map(Artifact::DebianVersion)
-                .ok_or_else(|| "empty debian_version".to_string())
-        } else if APK_INSTALLED.contains(&p) {
-            let (entries, bad) = apk::parse_installed(&text);
-            if bad > 0 && entries.is_empty() {
-                return Err(format!("{bad} malformed records and no packages"));
+    fn analyze(
+        &self,
+        path: &ImagePath,
+        content: &[u8],
+        warnings: &mut Vec<String>,
+    ) -> Option<Artifact> {
+        match parse_artifact(path, content) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                warnings.push(format!("{path}: {e}"));
+                None
             }
-            Ok(Artifact::Apk(entries))
-        } else {
-            let (entries, bad) = dpkg::parse_status(&text);
-            if bad > 0 && entries.is_empty() {
-                return Err(format!("{bad} malformed paragraphs and no packages"));
-            }
-            Ok(Artifact::Dpkg(entries))
         }
+    }
+}
+
+fn parse_artifact(path: &ImagePath, content: &[u8]) -> Result<Artifact, String> {
+    let p = path.as_str();
+    let shown = path.to_string(); // absolute, as reported
+    let text = String::from_utf8_lossy(content);
+    if OS_RELEASE.contains(&p) {
+        OsInfo::from_os_release(&text, &shown)
+            .map(Artifact::OsRelease)
+            .ok_or_else(|| "os-release has no ID".to_string())
+    } else if p == ALPINE_RELEASE {
+        OsInfo::from_alpine_release(&text, &shown)
+            .map(Artifact::AlpineRelease)
+            .ok_or_else(|| "empty alpine-release".to_string())
+    } else if p == DEBIAN_VERSION {
+        OsInfo::from_debian_version(&text, &shown)
+            .map(Artifact::DebianVersion)
+            .ok_or_else(|| "empty debian_version".to_string())
+    } else if APK_INSTALLED.contains(&p) {
+        let (entries, bad) = apk::parse_installed(&text);
+        if bad > 0 && entries.is_empty() {
+            return Err(format!("{bad} malformed records and no packages"));
+        }
+        Ok(Artifact::Apk(entries))
+    } else {
+        let (entries, bad) = dpkg::parse_status(&text);
+        if bad > 0 && entries.is_empty() {
+            return Err(format!("{bad} malformed paragraphs and no packages"));
+        }
+        Ok(Artifact::Dpkg(entries))
     }
 }
 
