@@ -86,9 +86,10 @@ pub struct ImageArgs {
     /// out like ../shared/feeds) instead of downloading the feeds.
     #[arg(long, env = "DRYDOCK_FEEDS")]
     pub feeds: Option<PathBuf>,
-    /// Platform to select from a multi-platform image (os/arch[/variant]).
-    #[arg(long, default_value = "linux/amd64")]
-    pub platform: String,
+    /// Platform to select from a multi-platform image (os/arch[/variant]) [default:
+    /// linux/amd64 when the index has it, else the only platform present].
+    #[arg(long)]
+    pub platform: Option<String>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "table")]
     pub format: OutputFormat,

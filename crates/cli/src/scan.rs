@@ -190,12 +190,17 @@ fn filter(args: &ImageArgs) -> Filter {
 
 pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     let filter = filter(args);
-    let platform: Platform = args.platform.parse().map_err(anyhow::Error::msg)?;
+    let platform: Option<Platform> = args
+        .platform
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let db = ensure_db(args)?;
     let image = Image::open(
         &args.image,
         &OpenOptions {
-            platform: platform.clone(),
+            platform,
             temp_dir: args.temp_dir.clone(),
             ..Default::default()
         },

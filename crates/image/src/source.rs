@@ -120,7 +120,9 @@ impl Platform {
 /// Options for [`Image::open`].
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
-    pub platform: Platform,
+    /// The platform to pick from a multi-platform image. `None`: `linux/amd64` when an index
+    /// offers it, else the only platform there is; a single-image archive is taken as it is.
+    pub platform: Option<Platform>,
     /// Where compressed archives are decompressed to (a private temp dir is made inside it).
     pub temp_dir: Option<PathBuf>,
     /// Upper bound on the decompressed size of a compressed outer archive.
@@ -130,7 +132,7 @@ pub struct OpenOptions {
 impl Default for OpenOptions {
     fn default() -> Self {
         OpenOptions {
-            platform: Platform::default(),
+            platform: None,
             temp_dir: None,
             max_archive_size: 64 << 30,
         }
@@ -646,11 +648,9 @@ impl Image {
             let cfg_bytes = store.get(&e.config)?.read_all(&e.config)?;
             let config: ImageConfig = parse_json(&e.config, &cfg_bytes)?;
             let ok = config.os.is_empty()
-                || opts.platform.matches(
-                    &config.os,
-                    &config.architecture,
-                    config.variant.as_deref(),
-                );
+                || opts.platform.as_ref().is_none_or(|p| {
+                    p.matches(&config.os, &config.architecture, config.variant.as_deref())
+                });
             if ok {
                 chosen = Some((e, cfg_bytes, config));
                 break;
@@ -659,7 +659,7 @@ impl Image {
         }
         let Some((entry, cfg_bytes, config)) = chosen else {
             return Err(ImageError::PlatformNotFound {
-                wanted: opts.platform.to_string(),
+                wanted: opts.platform.clone().unwrap_or_default().to_string(),
                 available: seen,
             });
         };
@@ -711,16 +711,24 @@ impl Image {
         let index: IndexOrManifest = parse_json("index.json", &index_bytes)?;
         let mut available = Vec::new();
         let mut repo_tags = Vec::new();
-        let desc = select_manifest(
-            &store,
-            &index,
-            &opts.platform,
-            &mut available,
-            &mut repo_tags,
-            0,
-        )?
-        .ok_or_else(|| ImageError::PlatformNotFound {
-            wanted: opts.platform.to_string(),
+        let wanted = opts.platform.clone().unwrap_or_default();
+        let mut found =
+            select_manifest(&store, &index, &wanted, &mut available, &mut repo_tags, 0)?;
+        if found.is_none() && opts.platform.is_none() && available.len() == 1 {
+            // no platform asked for and only one on offer: take it
+            let only: Platform =
+                available[0]
+                    .parse()
+                    .map_err(|e: String| ImageError::InvalidJson {
+                        what: "image index".into(),
+                        reason: e,
+                    })?;
+            available.clear();
+            repo_tags.clear();
+            found = select_manifest(&store, &index, &only, &mut available, &mut repo_tags, 0)?;
+        }
+        let desc = found.ok_or_else(|| ImageError::PlatformNotFound {
+            wanted: wanted.to_string(),
             available,
         })?;
         let (manifest_digest, manifest) = desc;

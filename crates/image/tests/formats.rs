@@ -212,7 +212,7 @@ fn platform_selection_from_an_index() {
             let img = Image::open(
                 &layout,
                 &OpenOptions {
-                    platform: plat.parse().unwrap(),
+                    platform: Some(plat.parse().unwrap()),
                     ..Default::default()
                 },
             )
@@ -225,11 +225,11 @@ fn platform_selection_from_an_index() {
         let err = Image::open(
             &layout,
             &OpenOptions {
-                platform: Platform {
+                platform: Some(Platform {
                     os: "linux".into(),
                     architecture: "s390x".into(),
                     variant: None,
-                },
+                }),
                 ..Default::default()
             },
         )
@@ -323,4 +323,61 @@ fn two_analyzers_share_one_walk_and_split_apart() {
     let view = MergedView::apply(contents);
     assert!(view.get(&ImagePath::new("lib/apk/db/installed")).is_some());
     assert!(view.get(&ImagePath::new("opt/app/old")).is_none());
+}
+
+#[test]
+fn default_platform_takes_a_single_image_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let arm_cfg = tk::ImageConfig {
+        architecture: "arm64".into(),
+        variant: Some("v8".into()),
+        ..Default::default()
+    };
+    let layers = vec![tk::layer_tar(&[Entry::file(
+        "etc/alpine-release",
+        "arm64\n",
+    )])];
+    let archive = dir.path().join("arm.tar");
+    tk::write_docker_archive(&archive, &layers, &arm_cfg, tk::Compression::None, None);
+    let layout = dir.path().join("arm-layout");
+    tk::write_oci_layout(&layout, &layers, &arm_cfg, tk::Compression::Gzip);
+    for p in [&archive, &layout] {
+        let img = open(p);
+        assert_eq!(img.config.platform(), "linux/arm64/v8");
+        // asking for another platform explicitly is an error naming what is there
+        let err = Image::open(
+            p,
+            &OpenOptions {
+                platform: Some("linux/amd64".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("linux/arm64/v8"), "{err}");
+    }
+    // an index without linux/amd64 and with two platforms: the default cannot choose
+    let multi = dir.path().join("multi");
+    tk::write_oci_layout_multiplatform(
+        &multi,
+        &[
+            (
+                tk::Platform::linux_variant("arm64", "v8"),
+                layers.clone(),
+                arm_cfg.clone(),
+            ),
+            (
+                tk::Platform::linux("s390x"),
+                layers.clone(),
+                tk::ImageConfig {
+                    architecture: "s390x".into(),
+                    ..Default::default()
+                },
+            ),
+        ],
+    );
+    let err = Image::open(&multi, &OpenOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no image for platform linux/amd64; available: linux/arm64/v8, linux/s390x"
+    );
 }
