@@ -20,4 +20,6 @@ pub use apply::{FileVersion, MergedView};
 pub use config::{ContainerConfig, History, ImageConfig};
 pub use error::{ImageError, Result};
 pub use path::ImagePath;
-pub use source::{Compression, Format, Image, Layer, OpenOptions, Platform, digest_hex};
+pub use source::{
+    BlobFetcher, Compression, Format, Image, Layer, OpenOptions, Platform, digest_hex,
+};

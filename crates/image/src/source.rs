@@ -31,6 +31,8 @@ pub enum Format {
     OciArchive,
     /// A plain tarball of a root filesystem, read as a one-layer image.
     RootfsArchive,
+    /// Pulled from a registry (blobs streamed through a [`BlobFetcher`]).
+    Registry,
 }
 
 impl Format {
@@ -40,6 +42,7 @@ impl Format {
             Format::OciLayout => "oci-layout",
             Format::OciArchive => "oci-archive",
             Format::RootfsArchive => "rootfs-archive",
+            Format::Registry => "registry",
         }
     }
 }
@@ -104,7 +107,9 @@ fn normalise_arch(a: &str) -> String {
 }
 
 impl Platform {
-    fn matches(&self, os: &str, arch: &str, variant: Option<&str>) -> bool {
+    /// Does an image of `os/arch[/variant]` satisfy this platform? (`x86_64`/`aarch64` are
+    /// normalised; `arm64` matches an omitted `v8`.)
+    pub fn matches(&self, os: &str, arch: &str, variant: Option<&str>) -> bool {
         if self.os != os || self.architecture != normalise_arch(arch) {
             return false;
         }
@@ -176,6 +181,42 @@ impl BlobRef {
     }
 }
 
+/// Streams blobs by digest from somewhere other than a local file (a registry). The stream
+/// must be the blob's stored bytes; implementations verify the digest while streaming and fail
+/// the read on a mismatch.
+pub trait BlobFetcher: Send + Sync + std::fmt::Debug {
+    fn open_blob(&self, digest: &str, size: u64) -> std::io::Result<Box<dyn Read + Send>>;
+}
+
+/// Where a layer's bytes come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Blob {
+    Local(BlobRef),
+    Remote {
+        fetcher: Arc<dyn BlobFetcher>,
+        digest: String,
+        size: u64,
+    },
+}
+
+impl Blob {
+    pub(crate) fn open(&self) -> Result<Box<dyn Read + Send>> {
+        match self {
+            Blob::Local(b) => Ok(Box::new(b.open()?)),
+            Blob::Remote {
+                fetcher,
+                digest,
+                size,
+            } => fetcher
+                .open_blob(digest, *size)
+                .map_err(|e| ImageError::Io {
+                    path: PathBuf::from(digest),
+                    source: e,
+                }),
+        }
+    }
+}
+
 /// One layer of the selected image, bottom first.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -189,13 +230,14 @@ pub struct Layer {
     pub size: u64,
     /// `created_by` of the history entry that made this layer.
     pub created_by: Option<String>,
-    pub(crate) blob: BlobRef,
+    pub(crate) blob: Blob,
 }
 
 /// An opened image: its metadata plus handles to stream each layer.
 #[derive(Debug)]
 pub struct Image {
-    pub source: PathBuf,
+    /// The path or reference the image was opened from.
+    pub source: String,
     pub format: Format,
     pub repo_tags: Vec<String>,
     /// Digest of the selected manifest (OCI formats).
@@ -607,7 +649,7 @@ impl Image {
             len,
         };
         Ok(Image {
-            source: path.into(),
+            source: path.display().to_string(),
             format: Format::RootfsArchive,
             repo_tags: vec![],
             manifest_digest: None,
@@ -621,7 +663,7 @@ impl Image {
                 media_type: None,
                 size: len,
                 created_by: None,
-                blob,
+                blob: Blob::Local(blob),
             }],
             _temp: None,
         })
@@ -685,11 +727,11 @@ impl Image {
                 media_type: None,
                 size: blob.len,
                 created_by: history.get(i).cloned().flatten(),
-                blob,
+                blob: Blob::Local(blob),
             });
         }
         Ok(Image {
-            source: path.into(),
+            source: path.display().to_string(),
             format: Format::DockerArchive,
             repo_tags: entry.repo_tags.clone().unwrap_or_default(),
             manifest_digest: None,
@@ -763,11 +805,11 @@ impl Image {
                 media_type: Some(d.media_type.clone()),
                 size: blob.len,
                 created_by: history.get(i).cloned().flatten(),
-                blob,
+                blob: Blob::Local(blob),
             });
         }
         Ok(Image {
-            source: path.into(),
+            source: path.display().to_string(),
             format,
             repo_tags,
             manifest_digest: Some(manifest_digest),
@@ -775,6 +817,69 @@ impl Image {
             config,
             layers,
             _temp: temp,
+        })
+    }
+}
+
+impl Image {
+    /// An image whose manifest and config were fetched from a registry (by the caller, who
+    /// resolved tag → index → platform manifest); layers are streamed through `fetcher`.
+    /// The config is verified against the manifest's config digest.
+    pub fn from_manifest(
+        reference: &str,
+        repo_tags: Vec<String>,
+        manifest_digest: &str,
+        manifest: &[u8],
+        config: &[u8],
+        fetcher: Arc<dyn BlobFetcher>,
+    ) -> Result<Image> {
+        let doc: IndexOrManifest = parse_json("manifest", manifest)?;
+        let config_desc = doc.config.ok_or_else(|| ImageError::InvalidJson {
+            what: format!("manifest {manifest_digest}"),
+            reason: "no config descriptor (an index? pick a platform manifest first)".into(),
+        })?;
+        let actual = format!("sha256:{}", sha256_hex(config));
+        if actual != config_desc.digest {
+            return Err(ImageError::DigestMismatch {
+                digest: config_desc.digest,
+                actual,
+            });
+        }
+        let cfg: ImageConfig = parse_json(&config_desc.digest, config)?;
+        let descs = doc.layers.unwrap_or_default();
+        if descs.len() != cfg.rootfs.diff_ids.len() {
+            return Err(ImageError::LayerCountMismatch {
+                layers: descs.len(),
+                diff_ids: cfg.rootfs.diff_ids.len(),
+            });
+        }
+        let history = cfg.layer_history();
+        let mut layers = Vec::new();
+        for (i, d) in descs.iter().enumerate() {
+            digest_hex(&d.digest)?;
+            layers.push(Layer {
+                index: i,
+                diff_id: cfg.rootfs.diff_ids[i].clone(),
+                digest: Some(d.digest.clone()),
+                media_type: Some(d.media_type.clone()),
+                size: d.size,
+                created_by: history.get(i).cloned().flatten(),
+                blob: Blob::Remote {
+                    fetcher: fetcher.clone(),
+                    digest: d.digest.clone(),
+                    size: d.size,
+                },
+            });
+        }
+        Ok(Image {
+            source: reference.to_string(),
+            format: Format::Registry,
+            repo_tags,
+            manifest_digest: Some(manifest_digest.to_string()),
+            image_id: Some(config_desc.digest),
+            config: cfg,
+            layers,
+            _temp: None,
         })
     }
 }

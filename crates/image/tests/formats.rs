@@ -381,3 +381,75 @@ fn default_platform_takes_a_single_image_as_it_is() {
         "no image for platform linux/amd64; available: linux/arm64/v8, linux/s390x"
     );
 }
+
+/// Serves blobs from an OCI layout directory, as a registry client would stream them.
+#[derive(Debug)]
+struct DirFetcher(std::path::PathBuf, bool);
+
+impl drydock_image::BlobFetcher for DirFetcher {
+    fn open_blob(
+        &self,
+        digest: &str,
+        _size: u64,
+    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        let mut bytes = std::fs::read(self.0.join("blobs/sha256").join(hex))?;
+        if self.1 {
+            // a hostile server: same length, other content (still a valid gzip stream)
+            bytes = tk::layer_tar(&[Entry::file("etc/evil", "x")]);
+        }
+        Ok(Box::new(std::io::Cursor::new(bytes)))
+    }
+}
+
+#[test]
+fn images_from_fetched_manifests_stream_their_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    let d = tk::write_oci_layout(
+        &layout,
+        &alpine_layers(),
+        &tk::ImageConfig::default(),
+        tk::Compression::Gzip,
+    );
+    let blob =
+        |digest: &str| std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
+    let img = Image::from_manifest(
+        "127.0.0.1:5000/test/alpine:3.20",
+        vec!["127.0.0.1:5000/test/alpine:3.20".into()],
+        &d.manifest_digest,
+        &blob(&d.manifest_digest),
+        &blob(&d.config_digest),
+        std::sync::Arc::new(DirFetcher(layout.clone(), false)),
+    )
+    .unwrap();
+    assert_eq!(img.format, Format::Registry);
+    assert_eq!(img.source, "127.0.0.1:5000/test/alpine:3.20");
+    check(&img, Format::Registry, &d.diff_ids);
+
+    let bad = Image::from_manifest(
+        "r/x",
+        vec![],
+        &d.manifest_digest,
+        &blob(&d.manifest_digest),
+        &blob(&d.config_digest),
+        std::sync::Arc::new(DirFetcher(layout.clone(), true)),
+    )
+    .unwrap();
+    let err = analyze_image(&bad, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap_err();
+    assert!(
+        matches!(err, ImageError::DiffIdMismatch { index: 0, .. }),
+        "{err}"
+    );
+    // a config that does not match the manifest's digest is refused
+    let err = Image::from_manifest(
+        "r/x",
+        vec![],
+        &d.manifest_digest,
+        &blob(&d.manifest_digest),
+        b"{}",
+        std::sync::Arc::new(DirFetcher(layout, false)),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImageError::DigestMismatch { .. }), "{err}");
+}
