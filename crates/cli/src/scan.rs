@@ -226,7 +226,7 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
             parallelism: args.parallel,
             ..Default::default()
         },
-        &|_| {
+        &|_, _| {
             if let Some(b) = &bar {
                 b.inc(1);
             }

@@ -4,6 +4,7 @@
 //! The result of a layer is a plain value ([`LayerAnalysis`]) that depends only on the layer's
 //! bytes and the analyzer set, so it can be cached by diffID. Layers are analysed in parallel.
 
+use crate::cache::LayerCache;
 use crate::error::{ImageError, Result};
 use crate::path::ImagePath;
 use crate::source::{Compression, Image, Layer};
@@ -18,6 +19,17 @@ use std::io::Read;
 /// layer's worker thread, and returns a plain value.
 pub trait Analyzer: Sync {
     type Output: Send;
+
+    /// Identifies what this analyzer produces (name and output format version). Part of the
+    /// layer-cache key: override it with a version and bump that whenever the output for the
+    /// same input would change. The default is the type name (plus the crate version).
+    fn id(&self) -> String {
+        format!(
+            "{}@{}",
+            std::any::type_name::<Self>(),
+            env!("CARGO_PKG_VERSION")
+        )
+    }
 
     /// Does this analyzer want the content of the file at `path`?
     fn wants(&self, path: &ImagePath) -> bool;
@@ -46,6 +58,10 @@ pub struct Both<A, B>(pub A, pub B);
 impl<A: Analyzer, B: Analyzer> Analyzer for Both<A, B> {
     type Output = (Option<A::Output>, Option<B::Output>);
 
+    fn id(&self) -> String {
+        format!("({}+{})", self.0.id(), self.1.id())
+    }
+
     fn wants(&self, path: &ImagePath) -> bool {
         self.0.wants(path) || self.1.wants(path)
     }
@@ -72,14 +88,14 @@ impl<A: Analyzer, B: Analyzer> Analyzer for Both<A, B> {
 }
 
 /// Metadata of a wanted file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileMeta {
     pub size: u64,
     pub mode: u32,
 }
 
 /// A wanted file and what its analyzer made of it.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct AnalyzedFile<T> {
     pub path: ImagePath,
     pub meta: FileMeta,
@@ -87,7 +103,7 @@ pub struct AnalyzedFile<T> {
 }
 
 /// Counters for one layer, for reports and hygiene.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LayerStats {
     pub entries: u64,
     pub files: u64,
@@ -105,8 +121,8 @@ pub struct LayerStats {
     pub hostile_paths: u64,
 }
 
-/// Everything one layer contributed, as plain data.
-#[derive(Debug)]
+/// Everything one layer contributed, as plain data (serialisable, for the layer cache).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct LayerAnalysis<T> {
     pub index: usize,
     /// sha256 of the uncompressed tar, computed while reading (verified against the config).
@@ -164,24 +180,70 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// Analyse every layer of `image` with `analyzer`, in parallel. Results are in layer order.
-/// `on_layer_done` is called (from worker threads) as each layer finishes, e.g. for progress.
+/// `on_layer_done(layer, from_cache)` is called (from worker threads) as each layer finishes,
+/// e.g. for progress.
 pub fn analyze_image<A: Analyzer>(
     image: &Image,
     analyzer: &A,
     opts: &AnalyzeOptions,
-    on_layer_done: &(dyn Fn(&Layer) + Sync),
+    on_layer_done: &(dyn Fn(&Layer, bool) + Sync),
 ) -> Result<Vec<LayerAnalysis<A::Output>>> {
-    let run = || {
+    run_layers(opts, || {
         image
             .layers
             .par_iter()
             .map(|layer| {
                 let r = analyze_layer(layer, analyzer, opts);
-                on_layer_done(layer);
+                on_layer_done(layer, false);
                 r
             })
             .collect::<Result<Vec<_>>>()
-    };
+    })
+}
+
+/// [`analyze_image`] through a [`LayerCache`]: a layer whose analysis is cached (same diffID,
+/// analyzer id and options) is not read at all — for a registry image, not even downloaded.
+pub fn analyze_image_cached<A: Analyzer>(
+    image: &Image,
+    analyzer: &A,
+    opts: &AnalyzeOptions,
+    cache: &LayerCache,
+    on_layer_done: &(dyn Fn(&Layer, bool) + Sync),
+) -> Result<Vec<LayerAnalysis<A::Output>>>
+where
+    A::Output: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let analyzer_id = analyzer.id();
+    let options = format!("record_paths={}", opts.record_paths);
+    run_layers(opts, || {
+        image
+            .layers
+            .par_iter()
+            .map(|layer| {
+                // a layer without a known diffID (a rootfs tarball) cannot be looked up
+                let key = (!layer.diff_id.is_empty())
+                    .then(|| LayerCache::key(&layer.diff_id, &analyzer_id, &options));
+                if let Some(key) = &key
+                    && let Some(mut hit) = cache.get::<A::Output>(key)
+                {
+                    hit.index = layer.index;
+                    on_layer_done(layer, true);
+                    return Ok(hit);
+                }
+                let mut r = analyze_layer(layer, analyzer, opts)?;
+                if let Some(key) = &key
+                    && let Err(e) = cache.put(key, &r)
+                {
+                    r.warnings.push(format!("layer cache: {e}"));
+                }
+                on_layer_done(layer, false);
+                Ok(r)
+            })
+            .collect::<Result<Vec<_>>>()
+    })
+}
+
+fn run_layers<T: Send>(opts: &AnalyzeOptions, run: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     if opts.parallelism > 0 {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.parallelism)

@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod apply;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod path;
@@ -14,9 +15,10 @@ pub mod source;
 
 pub use analyze::{
     AnalyzeOptions, AnalyzedFile, Analyzer, Both, FileMeta, LayerAnalysis, LayerStats,
-    analyze_image, analyze_layer, path_hash,
+    analyze_image, analyze_image_cached, analyze_layer, path_hash,
 };
 pub use apply::{FileVersion, MergedView};
+pub use cache::{CacheInfo, LayerCache};
 pub use config::{ContainerConfig, History, ImageConfig};
 pub use error::{ImageError, Result};
 pub use path::ImagePath;

@@ -8,7 +8,19 @@
 use std::fmt;
 
 /// A normalised path inside the image root, without a leading `/` (the root itself is `""`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct ImagePath(String);
 
 /// What normalisation had to do to a raw path; hostile layers are reported, not trusted.

@@ -56,7 +56,7 @@ fn check(image: &Image, format: Format, diff_ids: &[String]) {
     assert_eq!(image.format, format);
     let got: Vec<&str> = image.layers.iter().map(|l| l.diff_id.as_str()).collect();
     assert_eq!(got, diff_ids.iter().map(String::as_str).collect::<Vec<_>>());
-    let layers = analyze_image(image, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap();
+    let layers = analyze_image(image, &WANTED, &AnalyzeOptions::default(), &|_, _| {}).unwrap();
     // computed while streaming, and equal to the config's
     for (l, want) in layers.iter().zip(diff_ids) {
         assert_eq!(&l.diff_id, want);
@@ -217,7 +217,8 @@ fn platform_selection_from_an_index() {
                 },
             )
             .unwrap();
-            let layers = analyze_image(&img, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap();
+            let layers =
+                analyze_image(&img, &WANTED, &AnalyzeOptions::default(), &|_, _| {}).unwrap();
             let view = MergedView::apply(layers);
             let (_, f) = view.get(&ImagePath::new("etc/alpine-release")).unwrap();
             assert_eq!(f.output, want.as_bytes());
@@ -253,7 +254,7 @@ fn plain_rootfs_tarball_is_a_one_layer_image() {
     let img = open(&path);
     assert_eq!(img.format, Format::RootfsArchive);
     assert_eq!(img.layers.len(), 1);
-    let layers = analyze_image(&img, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap();
+    let layers = analyze_image(&img, &WANTED, &AnalyzeOptions::default(), &|_, _| {}).unwrap();
     // the diffID of a rootfs tarball is the sha256 of its decompressed tar
     let want = tk::sha256_digest(&tk::layer_from_rootfs_tarball(&path));
     assert_eq!(layers[0].diff_id, want);
@@ -289,8 +290,13 @@ fn two_analyzers_share_one_walk_and_split_apart() {
         record_paths: true,
         ..Default::default()
     };
-    let layers =
-        analyze_image(&img, &drydock_image::Both(WANTED, Lengths), &opts, &|_| {}).unwrap();
+    let layers = analyze_image(
+        &img,
+        &drydock_image::Both(WANTED, Lengths),
+        &opts,
+        &|_, _| {},
+    )
+    .unwrap();
     // which layer wrote or deleted what, for consumers such as the secret scanner
     assert!(layers[1].wrote(&ImagePath::new("etc/motd")));
     assert!(!layers[1].wrote(&ImagePath::new("etc/hostname")));
@@ -436,7 +442,7 @@ fn images_from_fetched_manifests_stream_their_layers() {
         std::sync::Arc::new(DirFetcher(layout.clone(), true)),
     )
     .unwrap();
-    let err = analyze_image(&bad, &WANTED, &AnalyzeOptions::default(), &|_| {}).unwrap_err();
+    let err = analyze_image(&bad, &WANTED, &AnalyzeOptions::default(), &|_, _| {}).unwrap_err();
     assert!(
         matches!(err, ImageError::DiffIdMismatch { index: 0, .. }),
         "{err}"
@@ -452,4 +458,94 @@ fn images_from_fetched_manifests_stream_their_layers() {
     )
     .unwrap_err();
     assert!(matches!(err, ImageError::DigestMismatch { .. }), "{err}");
+}
+
+/// Counts blob opens, serving from an OCI layout directory.
+#[derive(Debug, Default)]
+struct CountingFetcher(std::path::PathBuf, std::sync::atomic::AtomicUsize);
+
+impl drydock_image::BlobFetcher for CountingFetcher {
+    fn open_blob(
+        &self,
+        digest: &str,
+        _size: u64,
+    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let bytes = std::fs::read(self.0.join("blobs/sha256").join(&digest[7..]))?;
+        Ok(Box::new(std::io::Cursor::new(bytes)))
+    }
+}
+
+#[test]
+fn cached_layers_are_not_read_again() {
+    use drydock_image::{LayerCache, analyze_image_cached};
+    use std::sync::{Arc, atomic::Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    let d = tk::write_oci_layout(
+        &layout,
+        &alpine_layers(),
+        &tk::ImageConfig::default(),
+        tk::Compression::Gzip,
+    );
+    let blob =
+        |digest: &str| std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
+    let fetcher = Arc::new(CountingFetcher(layout.clone(), Default::default()));
+    let img = Image::from_manifest(
+        "r/alpine",
+        vec![],
+        &d.manifest_digest,
+        &blob(&d.manifest_digest),
+        &blob(&d.config_digest),
+        fetcher.clone(),
+    )
+    .unwrap();
+    let cache = LayerCache::open(&dir.path().join("cache"), 64 << 20).unwrap();
+    let opts = AnalyzeOptions::default();
+    let hits = std::sync::atomic::AtomicUsize::new(0);
+    let count_hits = |_: &drydock_image::Layer, cached: bool| {
+        if cached {
+            hits.fetch_add(1, Ordering::SeqCst);
+        }
+    };
+    let cold = analyze_image_cached(&img, &WANTED, &opts, &cache, &count_hits).unwrap();
+    assert_eq!(fetcher.1.load(Ordering::SeqCst), 3);
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+    let warm = analyze_image_cached(&img, &WANTED, &opts, &cache, &count_hits).unwrap();
+    assert_eq!(
+        fetcher.1.load(Ordering::SeqCst),
+        3,
+        "a warm scan reads no blob"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    for (c, w) in cold.iter().zip(&warm) {
+        assert_eq!(c.diff_id, w.diff_id);
+        assert_eq!(c.index, w.index);
+        assert_eq!(c.whiteouts, w.whiteouts);
+        assert_eq!(c.files.len(), w.files.len());
+    }
+    let view = MergedView::apply(warm);
+    assert!(view.get(&ImagePath::new("lib/apk/db/installed")).is_some());
+    assert_eq!(cache.info().unwrap().entries, 3);
+
+    // a different analyzer is a different key
+    analyze_image_cached(&img, &Lengths, &opts, &cache, &count_hits).unwrap();
+    assert_eq!(fetcher.1.load(Ordering::SeqCst), 6);
+
+    // a corrupt entry is a miss (and is replaced), never an error or wrong data
+    for e in std::fs::read_dir(dir.path().join("cache/layers")).unwrap() {
+        std::fs::write(e.unwrap().path(), b"{\"truncated").unwrap();
+    }
+    let again = analyze_image_cached(&img, &WANTED, &opts, &cache, &count_hits).unwrap();
+    assert_eq!(fetcher.1.load(Ordering::SeqCst), 9);
+    assert_eq!(again.len(), 3);
+
+    // bounded: a tiny cache keeps at most what fits
+    let small = LayerCache::open(&dir.path().join("small"), 1).unwrap();
+    analyze_image_cached(&img, &WANTED, &opts, &small, &count_hits).unwrap();
+    assert_eq!(small.info().unwrap().entries, 0);
+    let n = cache.info().unwrap().entries;
+    assert_eq!(n, 6, "3 layers x 2 analyzers");
+    assert_eq!(cache.clean().unwrap(), n);
+    assert_eq!(cache.info().unwrap().entries, 0);
 }

@@ -32,7 +32,7 @@ fn scan_layer(
     let layout = dir.path().join("img");
     tk::write_oci_layout(&layout, &[layer], &tk::ImageConfig::default(), compression);
     let img = Image::open(&layout, &OpenOptions::default())?;
-    analyze_image(&img, &All, &AnalyzeOptions::default(), &|_| {})
+    analyze_image(&img, &All, &AnalyzeOptions::default(), &|_, _| {})
 }
 
 fn paths(l: &LayerAnalysis<Vec<u8>>) -> Vec<String> {
@@ -167,7 +167,7 @@ fn truncated_layers_are_clear_errors() {
         &tk::ImageConfig::default(),
     );
     let img = Image::open(&layout, &OpenOptions::default()).unwrap();
-    let err = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_| {}).unwrap_err();
+    let err = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_, _| {}).unwrap_err();
     let msg = err.to_string();
     assert!(msg.starts_with("layer 0"), "{msg}");
 }
@@ -179,7 +179,7 @@ fn a_gzip_bomb_streams_in_bounded_memory() {
     let layout = dir.path().join("bomb");
     hostile::gzip_bomb_oci_layout(&layout, 2 << 30);
     let img = Image::open(&layout, &OpenOptions::default()).unwrap();
-    let layers = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_| {}).unwrap();
+    let layers = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_, _| {}).unwrap();
     assert!(
         layers[0].files.is_empty(),
         "the 2 GiB file is over the analyzer's cap"
@@ -215,7 +215,7 @@ fn hostile_manifests_and_digests() {
     let p = dir.path().join("diffid.tar");
     hostile::docker_archive_diff_id_mismatch(&p);
     let img = Image::open(&p, &OpenOptions::default()).unwrap();
-    let err = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_| {}).unwrap_err();
+    let err = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_, _| {}).unwrap_err();
     assert!(
         matches!(err, ImageError::DiffIdMismatch { index: 0, .. }),
         "{err}"
@@ -255,7 +255,7 @@ fn a_tampered_blob_fails_the_diff_id_check() {
     );
     hostile::corrupt_first_layer_blob(&layout, &d);
     let img = Image::open(&layout, &OpenOptions::default()).unwrap();
-    let err = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_| {}).unwrap_err();
+    let err = analyze_image(&img, &All, &AnalyzeOptions::default(), &|_, _| {}).unwrap_err();
     assert!(
         matches!(
             err,
