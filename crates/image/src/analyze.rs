@@ -134,8 +134,9 @@ pub struct LayerAnalysis<T> {
     pub whiteouts: Vec<ImagePath>,
     /// Opaque directories: lower layers' contents of these directories are hidden.
     pub opaque_dirs: Vec<ImagePath>,
-    /// Hashes of every non-directory entry's path, sorted (only with
-    /// [`AnalyzeOptions::record_paths`]): tells whether this layer replaced a lower file.
+    /// Hashes of every non-directory entry's path, sorted (with
+    /// [`AnalyzeOptions::record_paths`], the default): tells whether this layer replaced a
+    /// lower file or directory.
     pub path_hashes: Vec<u64>,
     pub stats: LayerStats,
     pub warnings: Vec<String>,
@@ -149,7 +150,8 @@ pub struct AnalyzeOptions {
     /// Number of layers read at once (0 = the rayon default, one per core).
     pub parallelism: usize,
     /// Keep a hash of every non-directory path per layer ([`LayerAnalysis::path_hashes`]),
-    /// 8 bytes per entry, so consumers can tell whether a later layer overwrote a file.
+    /// 8 bytes per entry (on by default), so that the merge can tell a file replacing a lower
+    /// directory, and consumers whether a later layer overwrote a file.
     pub record_paths: bool,
 }
 
@@ -158,7 +160,7 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             verify_diff_ids: true,
             parallelism: 0,
-            record_paths: false,
+            record_paths: true,
         }
     }
 }

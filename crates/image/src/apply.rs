@@ -69,6 +69,26 @@ impl<T> MergedView<T> {
             for d in &layer.opaque_dirs {
                 remove_below(&mut nodes, d);
             }
+            // a file or link written where a lower layer had a directory hides its contents
+            if !layer.path_hashes.is_empty() {
+                let hidden: Vec<ImagePath> = nodes
+                    .keys()
+                    .filter(|k| {
+                        let mut dir = k.parent();
+                        while !dir.is_root() {
+                            if layer.wrote(&dir) {
+                                return true;
+                            }
+                            dir = dir.parent();
+                        }
+                        false
+                    })
+                    .cloned()
+                    .collect();
+                for k in hidden {
+                    nodes.remove(&k);
+                }
+            }
             for (path, target) in layer.symlinks {
                 remove_tree(&mut nodes, &path);
                 nodes.insert(
@@ -258,6 +278,20 @@ mod tests {
         let m = MergedView::apply(vec![l0]);
         assert!(m.resolve(&ImagePath::new("a/x")).is_none());
         assert_eq!(m.get(&ImagePath::new("etc/shadow")).unwrap().1.output, 9);
+    }
+
+    #[test]
+    fn a_file_replacing_a_directory_hides_lower_files() {
+        let mut l0 = layer(0);
+        l0.files = vec![
+            file("var/lib/dpkg/status.d/foo", 1),
+            file("var/lib/other", 2),
+        ];
+        let mut l1 = layer(1);
+        l1.path_hashes = vec![crate::analyze::path_hash(&ImagePath::new("var/lib/dpkg"))];
+        let m = MergedView::apply(vec![l0, l1]);
+        let paths: Vec<&str> = m.files().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, vec!["var/lib/other"]);
     }
 
     #[test]
