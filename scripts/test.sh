@@ -5,12 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System components the tests use for real: dpkg (version reference), debootstrap (a real
-# Debian rootfs), skopeo (independent check of the images the tests build).
+# Debian rootfs), skopeo (independent check of the images the tests build), buildah (real
+# images built from the Dockerfiles of the misconfiguration tests), docker-registry with
+# apache2-utils and openssl (a real registry, with htpasswd and token auth, for pulls), rpm
+# (reference for rpmdb listings and rpmvercmp).
 need=()
 command -v dpkg >/dev/null || need+=(dpkg)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v zstd >/dev/null || need+=(zstd)
+command -v buildah >/dev/null || need+=(buildah)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v openssl >/dev/null || need+=(openssl)
+command -v rpm >/dev/null || need+=(rpm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing test dependencies: ${need[*]}"

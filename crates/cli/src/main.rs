@@ -1,6 +1,7 @@
 //! `drydock`: the command-line front end. Thin: parses flags, wires the crates together,
 //! turns results into output and an exit code.
 
+mod config_cmd;
 mod scan;
 
 use anyhow::{Context, Result};
@@ -19,7 +20,8 @@ use std::process::ExitCode;
                   a Docker daemon and without extracting them.\n\n\
                   Exit codes: 0 = success (and no findings, or --exit-code not set); \
                   N = the value of --exit-code when findings remain after filtering; \
-                  1 = an error (unreadable image, missing DB, ...); 2 = invalid usage."
+                  1 = an error (unreadable image, missing DB, ...); 2 = invalid usage; \
+                  3 = the registry refused the credentials."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,6 +39,9 @@ enum Command {
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Lint Dockerfiles and Kubernetes manifests (a file or a directory) for
+    /// misconfigurations: root users, admin ports, secrets, privileged pods, unpinned images, ...
+    Config(config_cmd::ConfigArgs),
 }
 
 #[derive(Args, Clone)]
@@ -55,6 +60,14 @@ impl DbArgs {
                 .join("drydock/db/drydock.db")),
         }
     }
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum Scanner {
+    /// Known vulnerabilities in OS packages.
+    Vuln,
+    /// Secrets in layers and the image config.
+    Secret,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -78,8 +91,19 @@ fn parse_status(s: &str) -> Result<drydock_vulndb::FixStatus, String> {
 
 #[derive(Args)]
 pub struct ImageArgs {
-    /// Path to the image (tar file or OCI layout directory).
+    /// The image: a path (tar file or OCI layout directory) or, when no such path exists, a
+    /// registry reference `host[:port]/repo[:tag][@sha256:…]` (Docker Hub shorthand allowed).
     pub image: PathBuf,
+    /// Registries (host[:port]) that may be reached over plain HTTP or with an unverified TLS
+    /// certificate; `--insecure` alone means the registry of the image reference.
+    #[arg(long, value_name = "HOST", num_args = 0..=1, default_missing_value = "", action = clap::ArgAction::Append)]
+    pub insecure: Vec<String>,
+    /// Registry user name (also DRYDOCK_REGISTRY_USERNAME, then ~/.docker/config.json).
+    #[arg(long, env = "DRYDOCK_REGISTRY_USERNAME")]
+    pub username: Option<String>,
+    /// Registry password or token (also DRYDOCK_REGISTRY_PASSWORD).
+    #[arg(long, env = "DRYDOCK_REGISTRY_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
     /// When the DB does not exist yet, build it from this directory of recorded feeds (laid
@@ -105,6 +129,17 @@ pub struct ImageArgs {
     /// Do not report vulnerabilities without a released fix.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// What to look for (comma-separated): `vuln` (OS package vulnerabilities), `secret`
+    /// (secrets in every layer, also in files deleted later, and in the image config).
+    #[arg(long, value_delimiter = ',', value_enum, default_value = "vuln,secret")]
+    pub scanners: Vec<Scanner>,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Secret-scanning config (TOML or YAML): extra rules, disabled rule ids, allow-lists
+    /// (docs/secrets.md).
+    #[arg(long, value_name = "FILE", env = "DRYDOCK_SECRET_CONFIG")]
+    pub secret_config: Option<PathBuf>,
     /// Exit with this code when any finding remains after filtering (0 = never fail).
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,
@@ -160,12 +195,21 @@ fn main() -> ExitCode {
             scan::run_db_update(&args).map(|_| ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Info { db, json }) => scan::run_db_info(&db, json),
+        Command::Config(args) => config_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            // authentication failures get their own exit code
+            let auth = e.chain().any(|c| {
+                c.downcast_ref::<drydock_registry::Error>()
+                    .is_some_and(drydock_registry::Error::is_auth)
+                    || c.downcast_ref::<std::io::Error>()
+                        .and_then(drydock_registry::Error::from_io)
+                        .is_some_and(|r| r.is_auth())
+            });
+            ExitCode::from(if auth { 3 } else { 1 })
         }
     }
 }

@@ -3,7 +3,9 @@
 use crate::{DbArgs, ImageArgs, OutputFormat};
 use anyhow::{Context, Result};
 use clap::Args;
-use drydock_image::{AnalyzeOptions, Image, MergedView, OpenOptions, Platform, analyze_image};
+use drydock_image::{
+    AnalyzeOptions, Both, Image, MergedView, OpenOptions, Platform, analyze_image,
+};
 use drydock_inventory::{InventoryAnalyzer, build_inventory};
 use drydock_matcher::{Filter, match_inventory};
 use drydock_report::{Artifact, DbSummary, LayerSummary, Report, Summary, Tool};
@@ -188,6 +190,67 @@ fn filter(args: &ImageArgs) -> Filter {
     }
 }
 
+/// The secret scanner: built-in rules plus the user's config, if any.
+fn secret_scanner(args: &ImageArgs) -> Result<drydock_secrets::Scanner> {
+    let rules = match &args.secret_config {
+        Some(p) => {
+            let cfg = drydock_secrets::load_config(p)
+                .with_context(|| format!("reading secret config {}", p.display()))?;
+            drydock_secrets::Rules::with_config(&cfg, &p.display().to_string())?
+        }
+        None => drydock_secrets::Rules::builtin(),
+    };
+    Ok(drydock_secrets::Scanner::with_options(
+        rules,
+        drydock_secrets::ScanOptions {
+            show_secrets: args.show_secrets,
+            ..Default::default()
+        },
+    ))
+}
+
+/// A local path when it exists, else a registry reference.
+fn open_image(args: &ImageArgs, platform: Option<Platform>) -> Result<Image> {
+    if args.image.exists() {
+        return Image::open(
+            &args.image,
+            &OpenOptions {
+                platform,
+                temp_dir: args.temp_dir.clone(),
+                ..Default::default()
+            },
+        )
+        .with_context(|| format!("reading image {}", args.image.display()));
+    }
+    let text = args.image.to_string_lossy();
+    let reference = drydock_registry::Reference::parse(&text).with_context(|| {
+        format!("{text}: no such file or directory, and not a registry reference")
+    })?;
+    let insecure_hosts = args
+        .insecure
+        .iter()
+        .map(|h| {
+            if h.is_empty() {
+                reference.registry().to_string()
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
+    let opts = drydock_registry::RegistryOptions {
+        insecure_hosts,
+        username: args.username.clone(),
+        password: args.password.clone(),
+        env_credentials: true,
+        parallel: if args.parallel == 0 { 4 } else { args.parallel },
+        ..Default::default()
+    };
+    let client = drydock_registry::RegistryClient::new(&opts)?;
+    client
+        .open_image(&reference, platform.as_ref())
+        .with_context(|| format!("pulling {reference}"))
+}
+
 pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     let filter = filter(args);
     let platform: Option<Platform> = args
@@ -197,15 +260,7 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let db = ensure_db(args)?;
-    let image = Image::open(
-        &args.image,
-        &OpenOptions {
-            platform,
-            temp_dir: args.temp_dir.clone(),
-            ..Default::default()
-        },
-    )
-    .with_context(|| format!("reading image {}", args.image.display()))?;
+    let image = open_image(args, platform)?;
 
     let bar = if stderr_tty(args.quiet) {
         let b = ProgressBar::new(image.layers.len() as u64);
@@ -218,23 +273,45 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let layers = analyze_image(
-        &image,
-        &InventoryAnalyzer,
-        &AnalyzeOptions {
-            verify_diff_ids: !args.no_verify_layers,
-            parallelism: args.parallel,
-            ..Default::default()
-        },
-        &|_, _| {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-        },
-    )
-    .with_context(|| format!("reading image {}", args.image.display()))?;
+    let want_vulns = args.scanners.contains(&crate::Scanner::Vuln);
+    let secret_scanner = if args.scanners.contains(&crate::Scanner::Secret) {
+        Some(secret_scanner(args)?)
+    } else {
+        None
+    };
+    let opts = AnalyzeOptions {
+        verify_diff_ids: !args.no_verify_layers,
+        parallelism: args.parallel,
+        ..Default::default()
+    };
+    let progress = |_: &drydock_image::Layer, _cached: bool| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let (layers, secret_layers) = match &secret_scanner {
+        Some(scanner) => {
+            let both = analyze_image(&image, &Both(InventoryAnalyzer, scanner), &opts, &progress)
+                .with_context(|| format!("reading image {}", args.image.display()))?;
+            let (inv, sec): (Vec<_>, Vec<_>) = both.into_iter().map(|l| l.split()).unzip();
+            (inv, Some(sec))
+        }
+        None => (
+            analyze_image(&image, &InventoryAnalyzer, &opts, &progress)
+                .with_context(|| format!("reading image {}", args.image.display()))?,
+            None,
+        ),
+    };
     if let Some(b) = &bar {
         b.finish_and_clear();
+    }
+    let mut secrets = Vec::new();
+    if let (Some(scanner), Some(sl)) = (&secret_scanner, &secret_layers) {
+        secrets = drydock_secrets::secrets_from_layers(sl);
+        secrets.extend(scanner.scan_image_config(&image.config));
+        secrets.retain(|s| {
+            filter.severities.is_empty() || filter.severities.contains(&s.found.severity)
+        });
     }
 
     let mut warnings: Vec<String> = Vec::new();
@@ -260,7 +337,11 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     let view = MergedView::apply(layers);
     let mut inventory = build_inventory(&view, &diff_ids);
     warnings.append(&mut inventory.warnings);
-    let matched = match_inventory(&db, &inventory).context("matching packages against the DB")?;
+    let matched = if want_vulns {
+        match_inventory(&db, &inventory).context("matching packages against the DB")?
+    } else {
+        drydock_matcher::MatchResult::default()
+    };
     warnings.extend(matched.warnings);
     let findings: Vec<_> = matched
         .findings
@@ -294,9 +375,10 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
             schema_version: info.schema_version.to_string(),
             built_at: info.built_at.clone(),
         }),
-        summary: Summary::compute(&inventory.packages, &findings),
+        summary: Summary::compute(&inventory.packages, &findings, &secrets),
         packages: inventory.packages,
         findings,
+        secrets,
         warnings,
     };
 
@@ -320,7 +402,7 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     if !args.quiet && (args.output.is_some() || args.format != OutputFormat::Table) {
         eprintln!("{}", drydock_report::summary_line(&report));
     }
-    if args.exit_code != 0 && !report.findings.is_empty() {
+    if args.exit_code != 0 && (!report.findings.is_empty() || !report.secrets.is_empty()) {
         return Ok(ExitCode::from(args.exit_code));
     }
     Ok(ExitCode::SUCCESS)

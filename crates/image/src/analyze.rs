@@ -50,6 +50,31 @@ pub trait Analyzer: Sync {
     ) -> Option<Self::Output>;
 }
 
+impl<A: Analyzer + ?Sized> Analyzer for &A {
+    type Output = A::Output;
+
+    fn id(&self) -> String {
+        (**self).id()
+    }
+
+    fn wants(&self, path: &ImagePath) -> bool {
+        (**self).wants(path)
+    }
+
+    fn max_file_size(&self) -> u64 {
+        (**self).max_file_size()
+    }
+
+    fn analyze(
+        &self,
+        path: &ImagePath,
+        content: &[u8],
+        warnings: &mut Vec<String>,
+    ) -> Option<Self::Output> {
+        (**self).analyze(path, content, warnings)
+    }
+}
+
 /// Two analyzers over one walk: each sees the files it wants (within its own size cap); the
 /// output carries both results. Nest to combine more; [`LayerAnalysis::split`] separates them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -164,6 +189,9 @@ impl Default for AnalyzeOptions {
         }
     }
 }
+
+/// Bytes of recently analysed file content kept per layer for hard links to them.
+const HARDLINK_BUDGET: usize = 32 << 20;
 
 /// Hashes everything read through it.
 struct HashingReader<R> {
@@ -305,8 +333,12 @@ pub fn analyze_layer<A: Analyzer>(
         stats: LayerStats::default(),
         warnings: Vec::new(),
     };
-    // content of wanted files in this layer, for hard links that point at them
-    let mut wanted_content: Vec<(ImagePath, FileMeta, Vec<u8>)> = Vec::new();
+    // recent wanted files' content, for hard links that point at them (a link always comes
+    // after its target in the stream); bounded so an analyzer that wants every file (secrets)
+    // does not keep a whole layer in memory
+    let mut wanted_content: std::collections::VecDeque<(ImagePath, FileMeta, Vec<u8>)> =
+        std::collections::VecDeque::new();
+    let mut wanted_bytes: usize = 0;
     {
         let mut archive = tar::Archive::new(&mut hashing);
         let entries = archive.entries().map_err(|e| layer_err(layer, e))?;
@@ -366,7 +398,7 @@ pub fn analyze_layer<A: Analyzer>(
                             }
                         }
                         None => out.warnings.push(format!(
-                            "{path}: hard link to {target}, which is not a file this layer analysed; skipped"
+                            "{path}: hard link to {target}, which is not a file this layer analysed (or no longer held); skipped"
                         )),
                     }
                 }
@@ -397,8 +429,13 @@ pub fn analyze_layer<A: Analyzer>(
                         output,
                     });
                 }
-                // kept only while hard links in this layer may still point at it
-                wanted_content.push((path, meta, content));
+                wanted_bytes += content.len();
+                wanted_content.push_back((path, meta, content));
+                while wanted_bytes > HARDLINK_BUDGET && wanted_content.len() > 1 {
+                    if let Some((_, _, old)) = wanted_content.pop_front() {
+                        wanted_bytes -= old.len();
+                    }
+                }
             } else {
                 // device nodes, fifos, unknown types: never read
                 out.stats.special += 1;

@@ -8,10 +8,12 @@
 pub mod apk;
 pub mod dpkg;
 pub mod os;
+pub mod rpm;
 
 pub use apk::ApkEntry;
 pub use dpkg::DpkgEntry;
 pub use os::OsInfo;
+pub use rpm::{RpmDb, RpmEntry};
 
 use drydock_image::{Analyzer, FileVersion, ImagePath, MergedView};
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,28 @@ const DEBIAN_VERSION: &str = "etc/debian_version";
 const DPKG_STATUS: &str = "var/lib/dpkg/status";
 const DPKG_STATUS_D: &str = "var/lib/dpkg/status.d/";
 const APK_INSTALLED: &[&str] = &["lib/apk/db/installed", "usr/lib/apk/db/installed"];
+/// rpmdb locations: `var/lib/rpm` (RHEL, CentOS, Amazon Linux, Mariner) and
+/// `usr/lib/sysimage/rpm` (SUSE, Fedora ≥ 36), each in the three formats.
+const RPMDB_DIRS: &[&str] = &["usr/lib/sysimage/rpm/", "var/lib/rpm/"];
+const RPMDB_FILES: &[&str] = &["rpmdb.sqlite", "Packages.db", "Packages"];
+/// Release files of RPM distributions without (or older than) os-release.
+const RPM_RELEASE: &[&str] = &[
+    // most specific first: Oracle's and CentOS's redhat-release imitate RHEL's
+    "etc/oracle-release",
+    "etc/centos-release",
+    "etc/rocky-release",
+    "etc/almalinux-release",
+    "etc/fedora-release",
+    "etc/system-release",
+    "etc/SuSE-release",
+    "etc/redhat-release",
+];
+
+fn is_rpmdb(p: &str) -> bool {
+    RPMDB_DIRS
+        .iter()
+        .any(|d| p.strip_prefix(d).is_some_and(|f| RPMDB_FILES.contains(&f)))
+}
 
 /// What a wanted file turned out to contain.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +56,9 @@ pub enum Artifact {
     DebianVersion(OsInfo),
     Dpkg(Vec<DpkgEntry>),
     Apk(Vec<ApkEntry>),
+    /// `/etc/redhat-release` and the other RPM distributions' release files.
+    RpmRelease(OsInfo),
+    Rpm(RpmDb),
 }
 
 /// The analyzer for OS detection and OS package catalogers.
@@ -48,7 +75,11 @@ impl Analyzer for InventoryAnalyzer {
             Some(b'e' | b'u' | b'v' | b'l') => {}
             _ => return false,
         }
-        OS_RELEASE.contains(&p)
+        if p.ends_with("-release") && RPM_RELEASE.contains(&p) {
+            return true;
+        }
+        is_rpmdb(p)
+            || OS_RELEASE.contains(&p)
             || p == ALPINE_RELEASE
             || p == DEBIAN_VERSION
             || p == DPKG_STATUS
@@ -56,6 +87,17 @@ impl Analyzer for InventoryAnalyzer {
             || (p.starts_with(DPKG_STATUS_D)
                 && !p[DPKG_STATUS_D.len()..].contains('/')
                 && !p.ends_with(".md5sums"))
+    }
+
+    /// Versioned: bump the suffix whenever the files wanted or the output for the same file
+    /// change (a layer cache must not return analyses made before RPM databases were read).
+    fn id(&self) -> String {
+        format!("drydock-inventory@{}/rpm-1", env!("CARGO_PKG_VERSION"))
+    }
+
+    /// rpmdbs are large (up to [`rpm::MAX_RPMDB_SIZE`]); the other wanted files are small.
+    fn max_file_size(&self) -> u64 {
+        rpm::MAX_RPMDB_SIZE
     }
 
     fn analyze(
@@ -90,6 +132,20 @@ fn parse_artifact(path: &ImagePath, content: &[u8]) -> Result<Artifact, String> 
         OsInfo::from_debian_version(&text, &shown)
             .map(Artifact::DebianVersion)
             .ok_or_else(|| "empty debian_version".to_string())
+    } else if RPM_RELEASE.contains(&p) {
+        OsInfo::from_rpm_release(&text, &shown)
+            .map(Artifact::RpmRelease)
+            .ok_or_else(|| "release file names no known distribution".to_string())
+    } else if is_rpmdb(p) {
+        let db = rpm::parse_rpmdb(content).map_err(|e| e.to_string())?;
+        if db.packages.is_empty() && !db.errors.is_empty() {
+            return Err(format!(
+                "{} unreadable package headers and no packages (first: {})",
+                db.errors.len(),
+                db.errors[0]
+            ));
+        }
+        Ok(Artifact::Rpm(db))
     } else if APK_INSTALLED.contains(&p) {
         let (entries, bad) = apk::parse_installed(&text);
         if bad > 0 && entries.is_empty() {
@@ -111,6 +167,7 @@ fn parse_artifact(path: &ImagePath, content: &[u8]) -> Result<Artifact, String> 
 pub enum PackageKind {
     Deb,
     Apk,
+    Rpm,
 }
 
 impl PackageKind {
@@ -118,6 +175,7 @@ impl PackageKind {
         match self {
             PackageKind::Deb => "deb",
             PackageKind::Apk => "apk",
+            PackageKind::Rpm => "rpm",
         }
     }
 }
@@ -139,6 +197,11 @@ pub struct Package {
     pub license: Option<String>,
     /// The database file this package was read from (absolute, in the image).
     pub path: String,
+    /// RPM module stream (`name:stream`, from the header's `MODULARITYLABEL`) of packages
+    /// installed from a module; advisories for modular packages are keyed
+    /// `name:stream/package` so that one stream's fixes never apply to another's packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
     /// Index of the layer that introduced this package (this name at this version).
     pub layer_index: usize,
     /// diffID of that layer.
@@ -167,7 +230,9 @@ fn detect_os(view: &MergedView<Artifact>) -> Option<OsInfo> {
     }
     let fallback = |path: &str| match view.get(&ImagePath::new(path)) {
         Some((_, v)) => match &v.output {
-            Artifact::AlpineRelease(o) | Artifact::DebianVersion(o) => Some(o.clone()),
+            Artifact::AlpineRelease(o) | Artifact::DebianVersion(o) | Artifact::RpmRelease(o) => {
+                Some(o.clone())
+            }
             _ => None,
         },
         None => None,
@@ -185,7 +250,9 @@ fn detect_os(view: &MergedView<Artifact>) -> Option<OsInfo> {
             }
             Some(o)
         }
-        None => fallback(ALPINE_RELEASE).or_else(|| fallback(DEBIAN_VERSION)),
+        None => fallback(ALPINE_RELEASE)
+            .or_else(|| fallback(DEBIAN_VERSION))
+            .or_else(|| RPM_RELEASE.iter().find_map(|p| fallback(p))),
     }
 }
 
@@ -228,6 +295,41 @@ fn purl(
         Ok(p.to_string())
     };
     build().unwrap_or_else(|_| format!("pkg:{ty}/{namespace}/{name}@{version}"))
+}
+
+/// The purl namespace of RPM packages: the distro id (`rhel`, `almalinux`, `amzn`, `sles`,
+/// `mariner`, ...), `redhat` when the OS is unknown.
+fn rpm_purl_namespace(os: Option<&OsInfo>) -> String {
+    os.map(|o| o.id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| "redhat".to_string())
+}
+
+/// When several rpmdb files are present, only one is the database rpm uses: the one in
+/// `usr/lib/sysimage/rpm` over `var/lib/rpm` (the newer default path; the other is a stale
+/// copy), and within one folder SQLite over ndb over BerkeleyDB (rpm converts forward, never
+/// back). Returns the file that shadows `path`, if any.
+fn shadowing_rpmdb(view: &MergedView<Artifact>, path: &ImagePath) -> Option<String> {
+    let rank = |p: &str| -> Option<usize> {
+        let (d, f) = RPMDB_DIRS.iter().enumerate().find_map(|(i, d)| {
+            p.strip_prefix(d)
+                .and_then(|f| RPMDB_FILES.iter().position(|x| *x == f))
+                .map(|f| (i, f))
+        })?;
+        Some(d * RPMDB_FILES.len() + f)
+    };
+    let mine = rank(path.as_str())?;
+    let mut best: Option<(usize, String)> = None;
+    for (p, versions) in view.files() {
+        if let (Some(r), Some(last)) = (rank(p.as_str()), versions.last())
+            && r < mine
+            && matches!(&last.output, Artifact::Rpm(db) if !db.packages.is_empty())
+            && best.as_ref().is_none_or(|(b, _)| r < *b)
+        {
+            best = Some((r, format!("{p}")));
+        }
+    }
+    best.map(|(_, p)| p)
 }
 
 /// Build the inventory from the merged view. `layer_diff_ids[i]` is layer i's diffID.
@@ -288,6 +390,7 @@ pub fn build_inventory(view: &MergedView<Artifact>, layer_diff_ids: &[String]) -
                             .clone()
                             .unwrap_or_else(|| e.version.clone()),
                         license: None,
+                        module: None,
                         path: format!("{path}"),
                         layer_index: layer,
                         layer_diff_id: diff(layer),
@@ -324,6 +427,70 @@ pub fn build_inventory(view: &MergedView<Artifact>, layer_diff_ids: &[String]) -
                         source_name: e.origin.clone().unwrap_or_else(|| e.name.clone()),
                         source_version: e.version.clone(),
                         license: e.license.clone(),
+                        module: None,
+                        path: format!("{path}"),
+                        layer_index: layer,
+                        layer_diff_id: diff(layer),
+                    });
+                }
+            }
+            Artifact::Rpm(db) => {
+                if let Some(other) = shadowing_rpmdb(view, path) {
+                    inv.warnings.push(format!(
+                        "{path}: not read, {other} is the rpm database in use"
+                    ));
+                    continue;
+                }
+                for e in &db.errors {
+                    inv.warnings.push(format!("{path}: {e}"));
+                }
+                let layers = introduced_layers(versions, |a| match a {
+                    Artifact::Rpm(db) => db
+                        .packages
+                        .iter()
+                        .map(|e| ((e.name.clone(), e.arch.clone()), e.evr()))
+                        .collect(),
+                    _ => vec![],
+                });
+                let ns = rpm_purl_namespace(inv.os.as_ref());
+                for e in &db.packages {
+                    let layer = layers
+                        .get(&(e.name.clone(), e.arch.clone()))
+                        .copied()
+                        .unwrap_or(last.layer);
+                    let evr = e.evr();
+                    let source = e.source_name_version();
+                    let epoch = e.epoch.map(|n| n.to_string());
+                    let upstream = e.source_rpm.as_deref();
+                    inv.packages.push(Package {
+                        kind: PackageKind::Rpm,
+                        purl: purl(
+                            "rpm",
+                            &ns,
+                            &e.name,
+                            &format!("{}-{}", e.version, e.release),
+                            &[
+                                ("arch", e.arch.as_deref()),
+                                ("epoch", epoch.as_deref()),
+                                ("distro", distro.as_deref()),
+                                ("upstream", upstream),
+                            ],
+                        ),
+                        name: e.name.clone(),
+                        version: evr.clone(),
+                        arch: e.arch.clone(),
+                        // the source RPM's version carries no epoch: it is the binary's
+                        source_name: source
+                            .as_ref()
+                            .map(|(n, _)| n.clone())
+                            .unwrap_or_else(|| e.name.clone()),
+                        source_version: match (&source, e.epoch) {
+                            (Some((_, v)), Some(ep)) => format!("{ep}:{v}"),
+                            (Some((_, v)), None) => v.clone(),
+                            (None, _) => evr.clone(),
+                        },
+                        license: e.license.clone(),
+                        module: e.module_stream(),
                         path: format!("{path}"),
                         layer_index: layer,
                         layer_diff_id: diff(layer),

@@ -118,6 +118,68 @@ impl OsInfo {
         })
     }
 
+    /// The release files of RPM distributions: `/etc/redhat-release` ("Red Hat Enterprise
+    /// Linux Server release 7.9 (Maipo)"), `centos-release`, `rocky-release`,
+    /// `almalinux-release`, `oracle-release`, `fedora-release`, `system-release` (Amazon
+    /// Linux), and old SUSE's `SuSE-release` (`VERSION = 11`, `PATCHLEVEL = 4`). `None` when
+    /// the product is not one of these distributions or names no version.
+    pub fn from_rpm_release(content: &str, source_path: &str) -> Option<OsInfo> {
+        let first = content.lines().map(str::trim).find(|l| !l.is_empty())?;
+        let lower = first.to_ascii_lowercase();
+        if lower.starts_with("suse linux enterprise") || lower.starts_with("opensuse") {
+            let get = |k: &str| {
+                content.lines().find_map(|l| {
+                    let (a, b) = l.split_once('=')?;
+                    (a.trim() == k).then(|| b.trim().to_string())
+                })
+            };
+            let version = get("VERSION")?;
+            let version_id = match get("PATCHLEVEL").filter(|p| p != "0") {
+                Some(p) if !version.contains('.') => format!("{version}.{p}"),
+                _ => version,
+            };
+            let id = if lower.starts_with("opensuse") {
+                "opensuse"
+            } else {
+                "sles"
+            };
+            return Some(OsInfo {
+                id: id.into(),
+                version_id: Some(version_id),
+                pretty_name: Some(first.to_string()),
+                source_path: source_path.to_string(),
+                ..Default::default()
+            });
+        }
+        let (product, rest) = lower.split_once(" release ")?;
+        let id = match product.trim() {
+            p if p.starts_with("red hat enterprise linux") => "rhel",
+            p if p.starts_with("centos") => "centos",
+            p if p.starts_with("rocky linux") => "rocky",
+            p if p.starts_with("almalinux") => "almalinux",
+            p if p.starts_with("oracle linux") => "ol",
+            p if p.starts_with("fedora") => "fedora",
+            p if p.starts_with("amazon linux") => "amzn",
+            _ => return None,
+        };
+        let version: String = rest
+            .trim()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let version = version.trim_end_matches('.');
+        if version.is_empty() {
+            return None;
+        }
+        Some(OsInfo {
+            id: id.into(),
+            version_id: Some(version.to_string()),
+            pretty_name: Some(first.to_string()),
+            source_path: source_path.to_string(),
+            ..Default::default()
+        })
+    }
+
     pub fn display(&self) -> String {
         self.pretty_name.clone().unwrap_or_else(|| {
             format!(
@@ -148,6 +210,53 @@ mod tests {
             Some("Debian GNU/Linux 12 (bookworm)")
         );
         assert!(OsInfo::from_os_release("NAME=x\n", "p").is_none());
+    }
+
+    #[test]
+    fn rpm_release_files() {
+        let r = |c: &str| {
+            OsInfo::from_rpm_release(c, "etc/redhat-release")
+                .map(|o| (o.id, o.version_id.unwrap_or_default()))
+        };
+        let s = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            r("Red Hat Enterprise Linux Server release 7.9 (Maipo)\n"),
+            s("rhel", "7.9")
+        );
+        assert_eq!(
+            r("Red Hat Enterprise Linux release 9.4 (Plow)"),
+            s("rhel", "9.4")
+        );
+        assert_eq!(
+            r("CentOS Linux release 7.9.2009 (Core)"),
+            s("centos", "7.9.2009")
+        );
+        assert_eq!(r("CentOS release 6.10 (Final)"), s("centos", "6.10"));
+        assert_eq!(r("CentOS Stream release 9"), s("centos", "9"));
+        assert_eq!(r("Rocky Linux release 9.3 (Blue Onyx)"), s("rocky", "9.3"));
+        assert_eq!(
+            r("AlmaLinux release 8.10 (Cerulean Leopard)"),
+            s("almalinux", "8.10")
+        );
+        assert_eq!(r("Oracle Linux Server release 7.9"), s("ol", "7.9"));
+        assert_eq!(r("Fedora release 39 (Thirty Nine)"), s("fedora", "39"));
+        assert_eq!(r("Amazon Linux release 2 (Karoo)"), s("amzn", "2"));
+        assert_eq!(
+            r("Amazon Linux release 2023.5.20240805 (Amazon Linux)"),
+            s("amzn", "2023.5.20240805")
+        );
+        assert_eq!(r("Amazon Linux AMI release 2018.03"), s("amzn", "2018.03"));
+        assert_eq!(
+            r("SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n"),
+            s("sles", "11.4")
+        );
+        assert_eq!(
+            r("openSUSE 13.2 (x86_64)\nVERSION = 13.2\nCODENAME = Harlequin\n"),
+            s("opensuse", "13.2")
+        );
+        assert_eq!(r("Debian GNU/Linux release 12"), None);
+        assert_eq!(r("Fedora release rawhide"), None);
+        assert_eq!(r(""), None);
     }
 
     #[test]

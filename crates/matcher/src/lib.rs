@@ -120,7 +120,8 @@ pub struct MatchResult {
 /// which beat OSV re-publications. Lower is better.
 fn source_rank(source: &str) -> u8 {
     match source {
-        "debian-tracker" | "alpine-secdb" => 0,
+        "debian-tracker" | "alpine-secdb" | "azurelinux-oval" | "redhat-csaf" | "amazon-alas"
+        | "rocky-updateinfo" | "oracle-oval" | "suse-cvrf" | "photon-oval" => 0,
         s if s.starts_with("debian-") => 1,
         s if s.starts_with("osv") => 2,
         _ => 3,
@@ -214,7 +215,12 @@ pub fn match_inventory(
     let os_pkgs: Vec<&Package> = inv
         .packages
         .iter()
-        .filter(|p| matches!(p.kind, PackageKind::Deb | PackageKind::Apk))
+        .filter(|p| {
+            matches!(
+                p.kind,
+                PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
+            )
+        })
         .collect();
     if os_pkgs.is_empty() {
         return Ok(result);
@@ -246,44 +252,70 @@ pub fn match_inventory(
         return Ok(result);
     };
     result.namespace = Some(ns.clone());
-    let mut by_source: HashMap<&str, Vec<AffectedRecord>> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<AffectedRecord>> = HashMap::new();
     let mut vulns: HashMap<String, Option<VulnRecord>> = HashMap::new();
     for pkg in os_pkgs {
-        if !by_source.contains_key(pkg.source_name.as_str()) {
-            let recs = src.affected(&ns, &pkg.source_name)?;
-            by_source.insert(pkg.source_name.as_str(), recs);
+        // (query key, version compared): Debian/Alpine key on the source package / origin;
+        // RPM feeds key on the binary name (AlmaLinux OSV, ALAS, Oracle OVAL, SUSE CVRF) or on
+        // the source RPM (Red Hat CSAF, Azure Linux / Mariner OVAL), so both are looked up,
+        // each with its own version (the source RPM's version carries the binary's epoch).
+        // A package from an RPM module stream is also looked up as `name:stream/package`,
+        // the key feeds with module data (Rocky updateinfo, Red Hat CSAF) store it under.
+        let mut keys: Vec<(String, &str)> = Vec::with_capacity(3);
+        if pkg.kind == PackageKind::Rpm {
+            if let Some(m) = &pkg.module {
+                keys.push((format!("{m}/{}", pkg.name), pkg.version.as_str()));
+                keys.push((
+                    format!("{m}/{}", pkg.source_name),
+                    pkg.source_version.as_str(),
+                ));
+            }
+            keys.push((pkg.name.clone(), pkg.version.as_str()));
         }
-        let recs = &by_source[pkg.source_name.as_str()];
+        keys.push((pkg.source_name.clone(), pkg.source_version.as_str()));
+        keys.dedup_by(|a, b| a.0 == b.0);
+        for (key, _) in &keys {
+            if !by_key.contains_key(key) {
+                let recs = src.affected(&ns, key)?;
+                by_key.insert(key.clone(), recs);
+            }
+        }
         let mut pkg_findings = Vec::new();
         // group by vulnerability id, keep the best-ranked source(s) only
-        let mut groups: Vec<(&str, Vec<&AffectedRecord>)> = Vec::new();
-        for r in recs {
-            match groups.iter_mut().find(|(id, _)| *id == r.vuln_id) {
-                Some((_, g)) => g.push(r),
-                None => groups.push((&r.vuln_id, vec![r])),
+        let mut groups: Vec<(&str, Vec<(&AffectedRecord, &str)>)> = Vec::new();
+        for (key, version) in &keys {
+            for r in &by_key[key.as_str()] {
+                match groups.iter_mut().find(|(id, _)| *id == r.vuln_id) {
+                    Some((_, g)) => g.push((r, version)),
+                    None => groups.push((&r.vuln_id, vec![(r, version)])),
+                }
             }
         }
         for (id, group) in groups {
             let best = group
                 .iter()
-                .map(|r| source_rank(&r.source))
+                .map(|(r, _)| source_rank(&r.source))
                 .min()
                 .unwrap_or(3);
-            let chosen: Vec<&AffectedRecord> = group
+            let chosen: Vec<(&AffectedRecord, &str)> = group
                 .into_iter()
-                .filter(|r| source_rank(&r.source) == best)
+                .filter(|(r, _)| source_rank(&r.source) == best)
                 .collect();
             let mut hit: Vec<&AffectedRecord> = Vec::new();
-            for r in &chosen {
-                match affects(scheme, r, &pkg.source_version) {
-                    Ok(true) => hit.push(r),
+            let mut matched_version: Option<&str> = None;
+            for (r, version) in &chosen {
+                match affects(scheme, r, version) {
+                    Ok(true) => {
+                        hit.push(r);
+                        matched_version.get_or_insert(version);
+                    }
                     Ok(false) => {}
                     Err(w) => result.warnings.push(w),
                 }
             }
-            if hit.is_empty() {
+            let Some(matched_version) = matched_version else {
                 continue;
-            }
+            };
             // the fix that applies: the smallest fixed version above the installed one
             let mut fixed: Option<&str> = None;
             let mut status = FixStatus::Fixed;
@@ -335,7 +367,7 @@ pub fn match_inventory(
                 aliases: aliases.into_iter().collect(),
                 package: PackageRef::from(pkg),
                 namespace: ns.clone(),
-                matched_version: pkg.source_version.clone(),
+                matched_version: matched_version.to_string(),
                 status,
                 fixed_version: fixed.map(str::to_string),
                 severity,

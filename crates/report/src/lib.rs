@@ -6,6 +6,7 @@
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use drydock_inventory::{OsInfo, Package};
 use drydock_matcher::Finding;
+use drydock_secrets::SecretFinding;
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,6 +31,9 @@ pub struct Report {
     pub db: Option<DbSummary>,
     pub packages: Vec<Package>,
     pub findings: Vec<Finding>,
+    /// Secrets found in layers (also in files deleted later) and in the image config.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretFinding>,
     pub summary: Summary,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -92,10 +96,17 @@ pub struct Summary {
     pub fixable: usize,
     /// Count per severity name (`CRITICAL`, `HIGH`, ..., `UNKNOWN`), every level present.
     pub by_severity: BTreeMap<String, usize>,
+    /// Secrets found (after filtering).
+    #[serde(default)]
+    pub secrets: usize,
 }
 
 impl Summary {
-    pub fn compute(packages: &[Package], findings: &[Finding]) -> Summary {
+    pub fn compute(
+        packages: &[Package],
+        findings: &[Finding],
+        secrets: &[SecretFinding],
+    ) -> Summary {
         let mut by_severity: BTreeMap<String, usize> = [
             Severity::Critical,
             Severity::High,
@@ -120,6 +131,7 @@ impl Summary {
             vulnerabilities: ids.len(),
             fixable: findings.iter().filter(|f| f.fixable()).count(),
             by_severity,
+            secrets: secrets.len(),
         }
     }
 }
@@ -156,7 +168,7 @@ pub fn summary_line(r: &Report) -> String {
             )
         })
         .collect();
-    format!(
+    let mut line = format!(
         "{} ({}): {} packages, {} vulnerabilities in {} findings ({}), {} fixable",
         r.artifact.source,
         target,
@@ -165,7 +177,11 @@ pub fn summary_line(r: &Report) -> String {
         r.summary.findings,
         sev.join(", "),
         r.summary.fixable
-    )
+    );
+    if r.summary.secrets > 0 {
+        line.push_str(&format!(", {} secrets", r.summary.secrets));
+    }
+    line
 }
 
 /// The terminal table, grouped by package; colours only when `color` (a TTY).
@@ -214,6 +230,42 @@ pub fn render_table(r: &Report, color: bool) -> String {
                 Cell::new(f.status.as_str()),
                 Cell::new(f.fixed_version.as_deref().unwrap_or("")),
                 Cell::new(f.package.layer_index),
+            ]);
+        }
+        if !color {
+            t.force_no_tty();
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !r.secrets.is_empty() {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(vec![
+                "Secret", "Severity", "Location", "Line", "Layer", "Match",
+            ]);
+        for s in &r.secrets {
+            let mut sev = Cell::new(s.found.severity.as_str());
+            if color {
+                sev = sev.fg(severity_color(s.found.severity));
+            }
+            let layer = match (s.layer_index, s.deleted_in_later_layer) {
+                (Some(l), true) => format!("{l} (deleted later)"),
+                (Some(l), false) => l.to_string(),
+                (None, _) => "config".to_string(),
+            };
+            t.add_row(vec![
+                Cell::new(&s.found.title),
+                sev,
+                Cell::new(&s.path),
+                Cell::new(if s.found.line > 0 {
+                    s.found.line.to_string()
+                } else {
+                    String::new()
+                }),
+                Cell::new(layer),
+                Cell::new(s.found.secret.as_deref().unwrap_or(&s.found.redacted)),
             ]);
         }
         if !color {

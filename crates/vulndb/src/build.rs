@@ -43,7 +43,8 @@ impl Default for BuildOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedReport {
     /// Feed name: `alpine-secdb`, `debian-dsa`, `debian-dla`, `debian-dtsa`, `debian-tracker`,
-    /// `osv/<folder>` (e.g. `osv/Go`), `kev`.
+    /// `osv/<folder>` (e.g. `osv/Go`), `kev`, `azurelinux-oval`, `oracle-oval`, `photon-oval`,
+    /// `amazon-alas`, `rocky-updateinfo`, `redhat-csaf`, `suse-cvrf`.
     pub name: String,
     /// Files read, relative to the feed folder, in reading order.
     pub files: Vec<String>,

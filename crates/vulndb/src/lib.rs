@@ -1,7 +1,9 @@
 //! drydock-vulndb: fetch vulnerability feeds and build/query one SQLite database.
 //!
 //! * [`build`] reads a feed folder (Alpine secdb, Debian DSA/DLA/DTSA lists and tracker JSON,
-//!   OSV zips, CISA KEV) and writes one DB file atomically.
+//!   OSV zips, CISA KEV; for RPM distributions Azure Linux / Mariner, Oracle and Photon OVAL,
+//!   Amazon and Rocky updateinfo, Red Hat CSAF VEX, SUSE CVRF) and writes one DB file
+//!   atomically.
 //! * [`update`] downloads the feeds into such a folder, then builds.
 //! * [`Db`] opens a built DB read-only and answers the matcher's queries.
 //! * [`namespace`] holds the namespace/package-name normalisation both sides share.

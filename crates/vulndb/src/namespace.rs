@@ -163,8 +163,11 @@ fn ubuntu_ecosystem(rest: &[&str]) -> Option<String> {
 ///   codename `sid` → `debian:sid`
 /// * ubuntu `22.04` → `ubuntu:22.04` (codename `jammy` when `VERSION_ID` is missing)
 /// * alpine `3.20.3` → `alpine:3.20`; `3.21_alpha20240807` or `edge` → `alpine:edge`
-/// * almalinux/rocky/rhel/centos/ol/fedora/amzn: the major version (`almalinux:9`)
-/// * any other `ID`: `id:VERSION_ID`
+/// * almalinux/rocky/rhel/centos/ol/fedora: the major version (`almalinux:9`, `rhel:9` for
+///   RHEL and UBI `9.4`, `centos:9` for CentOS Stream 9, `ol:8`)
+/// * amzn: `amzn:2`, `amzn:2023`; Amazon Linux 1 (`2018.03`, `2017.09`, …) → `amzn:1`
+/// * any other `ID`: `id:VERSION_ID` (`sles:15.5`, `opensuse-leap:15.5`, `mariner:2.0`,
+///   `azurelinux:3.0`, `photon:5.0`)
 ///
 /// `None` when no version can be found.
 pub fn distro_namespace(os_id: &str, version_id: &str, codename: Option<&str>) -> Option<String> {
@@ -206,7 +209,16 @@ pub fn distro_namespace(os_id: &str, version_id: &str, codename: Option<&str>) -
                 .map(|v| format!("ubuntu:{v}"))
         }
         "alpine" => alpine_branch(version).map(|b| format!("alpine:{b}")),
-        "almalinux" | "rocky" | "rhel" | "centos" | "ol" | "fedora" | "amzn" => {
+        "amzn" => {
+            let m = major(version);
+            match m.parse::<u32>() {
+                // Amazon Linux 1 releases are named by date: 2015.03 … 2018.03
+                Ok(y) if (2010..2023).contains(&y) => Some("amzn:1".to_string()),
+                Ok(_) => Some(format!("amzn:{m}")),
+                Err(_) => None,
+            }
+        }
+        "almalinux" | "rocky" | "rhel" | "centos" | "ol" | "fedora" => {
             let m = major(version);
             is_digits(m).then(|| format!("{id}:{m}"))
         }
@@ -346,6 +358,25 @@ mod tests {
         assert_eq!(d("alpine", "", None), None);
         assert_eq!(d("almalinux", "9.4", None).as_deref(), Some("almalinux:9"));
         assert_eq!(d("amzn", "2023", None).as_deref(), Some("amzn:2023"));
+        assert_eq!(d("amzn", "2", None).as_deref(), Some("amzn:2"));
+        assert_eq!(d("amzn", "2018.03", None).as_deref(), Some("amzn:1"));
+        assert_eq!(d("amzn", "", None), None);
+        assert_eq!(d("rhel", "9.4", None).as_deref(), Some("rhel:9"));
+        assert_eq!(d("centos", "9", None).as_deref(), Some("centos:9"));
+        assert_eq!(d("rocky", "9.3", None).as_deref(), Some("rocky:9"));
+        assert_eq!(d("ol", "8.9", None).as_deref(), Some("ol:8"));
+        assert_eq!(d("fedora", "39", None).as_deref(), Some("fedora:39"));
+        assert_eq!(d("sles", "15.5", None).as_deref(), Some("sles:15.5"));
+        assert_eq!(
+            d("opensuse-leap", "15.5", None).as_deref(),
+            Some("opensuse-leap:15.5")
+        );
+        assert_eq!(
+            d("azurelinux", "3.0", None).as_deref(),
+            Some("azurelinux:3.0")
+        );
+        assert_eq!(d("mariner", "2.0", None).as_deref(), Some("mariner:2.0"));
+        assert_eq!(d("photon", "5.0", None).as_deref(), Some("photon:5.0"));
         assert_eq!(
             d("wolfi", "20230201", None).as_deref(),
             Some("wolfi:20230201")

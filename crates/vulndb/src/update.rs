@@ -23,6 +23,15 @@ pub struct FeedUrls {
     pub osv: String,
     /// CISA KEV catalogue (the full URL of the JSON document).
     pub kev: String,
+    /// Azure Linux / CBL-Mariner OVAL; files are `<base>/<file>` (`azurelinux-3.0-oval.xml`).
+    pub azurelinux_oval: String,
+    /// Oracle Linux ELSA OVAL; files are `<base>/<file>` (`com.oracle.elsa-all.xml.bz2`).
+    pub oracle_oval: String,
+    /// Amazon Linux `(release, mirror.list URL)`: the mirror list's first URL is the
+    /// repository whose `repodata/repomd.xml` names the current `updateinfo.xml.gz`.
+    pub amazon_mirror_lists: Vec<(String, String)>,
+    /// Rocky Linux mirror; repositories are `<base>/<release>/<repo>/x86_64/os/`.
+    pub rocky: String,
 }
 
 impl Default for FeedUrls {
@@ -36,6 +45,22 @@ impl Default for FeedUrls {
             osv: "https://osv-vulnerabilities.storage.googleapis.com".into(),
             kev: "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
                 .into(),
+            azurelinux_oval:
+                "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main"
+                    .into(),
+            oracle_oval: "https://linux.oracle.com/security/oval".into(),
+            amazon_mirror_lists: vec![
+                (
+                    "2".into(),
+                    "https://cdn.amazonlinux.com/2/core/latest/x86_64/mirror.list".into(),
+                ),
+                (
+                    "2023".into(),
+                    "https://cdn.amazonlinux.com/al2023/core/mirrors/latest/x86_64/mirror.list"
+                        .into(),
+                ),
+            ],
+            rocky: "https://dl.rockylinux.org/pub/rocky".into(),
         }
     }
 }
@@ -56,6 +81,17 @@ pub struct UpdateOptions {
     pub osv_ecosystems: Vec<String>,
     /// Download the KEV catalogue.
     pub kev: bool,
+    /// Azure Linux / CBL-Mariner OVAL files (`<distro>-<release>-oval.xml`, the names the
+    /// builder takes the namespace from). Empty = none.
+    pub azurelinux_oval: Vec<String>,
+    /// Oracle Linux OVAL files (plain or `.bz2`). Empty = none.
+    pub oracle_oval: Vec<String>,
+    /// Download Amazon Linux updateinfo for the releases in [`FeedUrls::amazon_mirror_lists`].
+    pub amazon: bool,
+    /// Rocky Linux releases (`8`, `9`) and repositories (`BaseOS`, `AppStream`) whose
+    /// updateinfo is downloaded. Empty = none.
+    pub rocky_releases: Vec<String>,
+    pub rocky_repos: Vec<String>,
     /// Connection timeout per request.
     pub connect_timeout: Duration,
     /// Whole-request timeout per file (large OSV zips need minutes on slow links).
@@ -95,6 +131,14 @@ impl Default for UpdateOptions {
             .map(String::from)
             .collect(),
             kev: true,
+            azurelinux_oval: vec![
+                "azurelinux-3.0-oval.xml".into(),
+                "cbl-mariner-2.0-oval.xml".into(),
+            ],
+            oracle_oval: vec!["com.oracle.elsa-all.xml.bz2".into()],
+            amazon: true,
+            rocky_releases: vec!["8".into(), "9".into()],
+            rocky_repos: vec!["BaseOS".into(), "AppStream".into()],
             connect_timeout: Duration::from_secs(30),
             timeout: Duration::from_secs(30 * 60),
             max_download_bytes: 2 * 1024 * 1024 * 1024,
@@ -108,6 +152,12 @@ impl Default for UpdateOptions {
 #[derive(Debug, Clone, Copy)]
 enum Check {
     Json,
+    /// bzip2 that decompresses to the end, or plain XML.
+    Bz2OrXml,
+    /// updateinfo: gzip that decompresses to the end, or plain XML.
+    GzOrXml,
+    /// Well-formed XML (roxmltree parses it).
+    Xml,
     Zip,
     Text,
 }
@@ -189,6 +239,29 @@ fn jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<Job>> {
             optional: false,
         });
     }
+    for file in &opts.oracle_oval {
+        if !safe_component(file) {
+            return Err(bad(file));
+        }
+        out.push(Job {
+            url: join(&urls.oracle_oval, file),
+            dest: dir.join("oracle-oval").join(file),
+            check: Check::Bz2OrXml,
+            optional: true,
+        });
+    }
+    for file in &opts.azurelinux_oval {
+        if !safe_component(file) {
+            return Err(bad(file));
+        }
+        out.push(Job {
+            url: join(&urls.azurelinux_oval, file),
+            dest: dir.join("azurelinux-oval").join(file),
+            check: Check::Xml,
+            // releases come and go (cbl-mariner-1.0 was retired): a 404 is a note
+            optional: true,
+        });
+    }
     if opts.kev {
         out.push(Job {
             url: urls.kev.clone(),
@@ -200,6 +273,129 @@ fn jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<Job>> {
     Ok(out)
 }
 
+/// An updateinfo file found through a repository's `repomd.xml`.
+struct RepoJob {
+    /// The mirror list to read the repository URL from, or the repository URL itself.
+    start: String,
+    via_mirror_list: bool,
+    dest: PathBuf,
+}
+
+fn repo_jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<RepoJob>> {
+    let bad = |what: &str| Error::InvalidOption(format!("not a plain folder name: {what:?}"));
+    let mut out = Vec::new();
+    if opts.amazon {
+        for (release, list) in &urls.amazon_mirror_lists {
+            if !safe_component(release) {
+                return Err(bad(release));
+            }
+            out.push(RepoJob {
+                start: list.clone(),
+                via_mirror_list: true,
+                dest: dir.join("amazon").join(release).join("updateinfo.xml.gz"),
+            });
+        }
+    }
+    for release in &opts.rocky_releases {
+        if !safe_component(release) {
+            return Err(bad(release));
+        }
+        for repo in &opts.rocky_repos {
+            if !safe_component(repo) {
+                return Err(bad(repo));
+            }
+            out.push(RepoJob {
+                start: join(&urls.rocky, &format!("{release}/{repo}/x86_64/os")),
+                via_mirror_list: false,
+                dest: dir
+                    .join("rocky")
+                    .join(release)
+                    .join(format!("updateinfo-{repo}.xml.gz")),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The `location href` of the `updateinfo` entry of a `repomd.xml`.
+pub(crate) fn repomd_updateinfo(xml: &str) -> Option<String> {
+    let doc = roxmltree::Document::parse(xml).ok()?;
+    doc.root_element()
+        .children()
+        .filter(|n| n.tag_name().name() == "data" && n.attribute("type") == Some("updateinfo"))
+        .find_map(|d| {
+            d.children()
+                .find(|c| c.tag_name().name() == "location")
+                .and_then(|l| l.attribute("href"))
+                .map(str::to_string)
+        })
+}
+
+/// GET a small text document (mirror list, repomd); `None` on 404.
+fn fetch_text(client: &reqwest::blocking::Client, url: &str) -> Result<Option<String>> {
+    let http = |e: reqwest::Error| Error::Http {
+        url: url.to_string(),
+        source: e,
+    };
+    let resp = client.get(url).send().map_err(http)?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    if !resp.status().is_success() {
+        return Err(Error::HttpStatus {
+            url: url.to_string(),
+            status: resp.status().as_u16(),
+        });
+    }
+    let mut body = String::new();
+    resp.take(16 << 20)
+        .read_to_string(&mut body)
+        .map_err(|e| Error::BadDownload {
+            url: url.to_string(),
+            msg: format!("not UTF-8 text: {e}"),
+        })?;
+    Ok(Some(body))
+}
+
+/// Resolve a repository job to the updateinfo URL; `Ok(Err(note))` when upstream lacks a step.
+fn resolve_repo(
+    client: &reqwest::blocking::Client,
+    job: &RepoJob,
+) -> Result<std::result::Result<String, String>> {
+    let base = if job.via_mirror_list {
+        let Some(list) = fetch_text(client, &job.start)? else {
+            return Ok(Err(format!("{}: 404 Not Found, skipped", job.start)));
+        };
+        match list
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("http://") || l.starts_with("https://"))
+        {
+            Some(u) => u.to_string(),
+            None => {
+                return Err(Error::BadDownload {
+                    url: job.start.clone(),
+                    msg: "mirror list names no repository URL".into(),
+                });
+            }
+        }
+    } else {
+        job.start.clone()
+    };
+    let repomd_url = join(&base, "repodata/repomd.xml");
+    let Some(repomd) = fetch_text(client, &repomd_url)? else {
+        return Ok(Err(format!("{repomd_url}: 404 Not Found, skipped")));
+    };
+    let href = repomd_updateinfo(&repomd).ok_or_else(|| Error::BadDownload {
+        url: repomd_url.clone(),
+        msg: "repomd.xml lists no updateinfo".into(),
+    })?;
+    if href.contains("://") {
+        return Ok(Ok(href));
+    }
+    Ok(Ok(join(&base, &href)))
+}
+
 /// Download the selected feeds into `feeds_dir` (the layout [`build`] reads), then build
 /// `out_db` from the whole folder.
 ///
@@ -207,7 +403,7 @@ fn jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<Job>> {
 /// zip opens, text is UTF-8), and only then renamed over the previous copy; an HTTP error,
 /// timeout, size-cap breach or failed check stops the update with an error naming the URL,
 /// before the build, so the previous DB at `out_db` is left as it was. A 404 for an Alpine
-/// branch or repository is skipped with a note in the report.
+/// branch or repository, or an Azure Linux OVAL file, is skipped with a note in the report.
 pub fn update(
     urls: &FeedUrls,
     feeds_dir: &Path,
@@ -230,6 +426,25 @@ pub fn update(
                 tracing::info!(url = %job.url, bytes, "downloaded");
                 notes.push(format!("downloaded {} ({bytes} bytes)", job.url));
             }
+            None => notes.push(format!("{}: 404 Not Found, skipped", job.url)),
+        }
+    }
+    for rj in repo_jobs(urls, feeds_dir, opts)? {
+        let url = match resolve_repo(&client, &rj)? {
+            Ok(u) => u,
+            Err(note) => {
+                notes.push(note);
+                continue;
+            }
+        };
+        let job = Job {
+            url,
+            dest: rj.dest,
+            check: Check::GzOrXml,
+            optional: true,
+        };
+        match fetch(&client, &job, opts.max_download_bytes)? {
+            Some(bytes) => notes.push(format!("downloaded {} ({bytes} bytes)", job.url)),
             None => notes.push(format!("{}: 404 Not Found, skipped", job.url)),
         }
     }
@@ -329,6 +544,39 @@ fn check(path: &Path, kind: Check) -> std::result::Result<(), String> {
                 .map_err(|e| format!("invalid JSON: {e}"))?;
             de.end().map_err(|e| format!("invalid JSON: {e}"))
         }
+        Check::Bz2OrXml | Check::GzOrXml => {
+            let mut head = [0u8; 3];
+            let n = (&file).read(&mut head).map_err(|e| e.to_string())?;
+            let reopened = std::fs::File::open(path).map_err(|e| e.to_string())?;
+            let reader: Box<dyn Read> = if n == 3 && &head == b"BZh" {
+                Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(reopened)))
+            } else if n >= 2 && head[..2] == [0x1f, 0x8b] {
+                Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(reopened)))
+            } else {
+                return check(path, Check::Xml);
+            };
+            let mut start = [0u8; 64];
+            let mut reader = BufReader::new(reader);
+            let got = reader
+                .read(&mut start)
+                .map_err(|e| format!("corrupt: {e}"))?;
+            if !String::from_utf8_lossy(&start[..got])
+                .trim_start()
+                .starts_with('<')
+            {
+                return Err("decompressed content is not XML".into());
+            }
+            std::io::copy(&mut reader, &mut std::io::sink())
+                .map_err(|e| format!("corrupt or truncated: {e}"))?;
+            Ok(())
+        }
+        Check::Xml => {
+            let mut s = String::new();
+            BufReader::new(file)
+                .read_to_string(&mut s)
+                .map_err(|e| format!("not UTF-8 text: {e}"))?;
+            crate::feeds::xml::parse(&s).map(|_| ())
+        }
         Check::Zip => {
             let mut zip = zip::ZipArchive::new(BufReader::new(file))
                 .map_err(|e| format!("not a readable zip archive: {e}"))?;
@@ -351,5 +599,58 @@ fn check(path: &Path, kind: Check) -> std::result::Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod rpm_feed_tests {
+    use super::*;
+
+    #[test]
+    fn repomd_names_the_updateinfo() {
+        let xml = r#"<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary"><location href="repodata/p.xml.gz"/></data><data type="updateinfo"><location href="repodata/abc-updateinfo.xml.gz"/></data></repomd>"#;
+        assert_eq!(
+            repomd_updateinfo(xml).as_deref(),
+            Some("repodata/abc-updateinfo.xml.gz")
+        );
+        assert_eq!(repomd_updateinfo("<repomd/>"), None);
+        assert_eq!(repomd_updateinfo("not xml"), None);
+    }
+
+    #[test]
+    fn azure_linux_oval_jobs() {
+        let urls = FeedUrls {
+            azurelinux_oval: "http://127.0.0.1:1/az/".into(),
+            ..FeedUrls::default()
+        };
+        let opts = UpdateOptions {
+            alpine_branches: vec![],
+            debian_tracker: false,
+            debian_lists: false,
+            osv_ecosystems: vec![],
+            kev: false,
+            oracle_oval: vec![],
+            ..UpdateOptions::default()
+        };
+        let js = jobs(&urls, Path::new("/f"), &opts).unwrap();
+        let got: Vec<(String, PathBuf)> = js.into_iter().map(|j| (j.url, j.dest)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "http://127.0.0.1:1/az/azurelinux-3.0-oval.xml".to_string(),
+                    PathBuf::from("/f/azurelinux-oval/azurelinux-3.0-oval.xml")
+                ),
+                (
+                    "http://127.0.0.1:1/az/cbl-mariner-2.0-oval.xml".to_string(),
+                    PathBuf::from("/f/azurelinux-oval/cbl-mariner-2.0-oval.xml")
+                ),
+            ]
+        );
+        let bad = UpdateOptions {
+            azurelinux_oval: vec!["../x.xml".into()],
+            ..opts
+        };
+        assert!(jobs(&urls, Path::new("/f"), &bad).is_err());
     }
 }

@@ -75,6 +75,10 @@ impl Server {
             debian_lists: format!("{}/security-tracker/data", self.addr),
             osv: format!("{}/osv", self.addr),
             kev: format!("{}/kev/known_exploited_vulnerabilities.json", self.addr),
+            azurelinux_oval: format!("{}/azurelinux", self.addr),
+            oracle_oval: format!("{}/oracle", self.addr),
+            amazon_mirror_lists: vec![("2".into(), format!("{}/amazon/2/mirror.list", self.addr))],
+            rocky: format!("{}/rocky", self.addr),
         }
     }
 }

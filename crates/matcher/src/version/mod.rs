@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`Scheme::Dpkg`] ([`dpkg`]) | `debian:*`, `ubuntu:*` | dpkg's `lib/dpkg/version.c` + `parseversion`; tested against `dpkg --compare-versions` |
 //! | [`Scheme::Apk`] ([`apk`]) | `alpine:*` | apk-tools 2.x `src/version.c` (token-based comparison); tested with apk-tools' own test table and the real secdb |
+//! | [`Scheme::Rpm`] ([`rpm`]) | `rhel`, `centos`, `rocky`, `almalinux`, `ol`, `amzn`, `fedora`, `sles`, `opensuse*`, `azurelinux`, `mariner`, `photon` | rpm 4.18 `rpmverCmp`/`rpmvercmp` (epoch, `~`, `^`); tested against the real `rpm` |
 //!
 //! Invalid version strings are errors ([`VersionError`]), never panics and never a silent
 //! guess: callers decide what an unparseable version means for a finding. Every input,
@@ -28,9 +29,11 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod rpm;
 
 pub use apk::ApkVersion;
 pub use dpkg::DebVersion;
+pub use rpm::RpmVersion;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -43,6 +46,8 @@ pub enum Scheme {
     Dpkg,
     /// Alpine package versions, `1.2.3a_rc1_p2-r4`, compared like apk-tools.
     Apk,
+    /// RPM versions, `[epoch:]version[-release]`, compared like rpm's `rpmverCmp`.
+    Rpm,
 }
 
 impl Scheme {
@@ -52,6 +57,7 @@ impl Scheme {
         match self {
             Scheme::Dpkg => dpkg::compare(a, b),
             Scheme::Apk => apk::compare(a, b),
+            Scheme::Rpm => rpm::compare(a, b),
         }
     }
 
@@ -60,6 +66,7 @@ impl Scheme {
         match self {
             Scheme::Dpkg => dpkg::check(v),
             Scheme::Apk => apk::check(v),
+            Scheme::Rpm => rpm::check(v),
         }
     }
 
@@ -72,6 +79,8 @@ impl Scheme {
             Some(Scheme::Dpkg)
         } else if distro.eq_ignore_ascii_case("alpine") {
             Some(Scheme::Apk)
+        } else if RPM_DISTROS.iter().any(|d| distro.eq_ignore_ascii_case(d)) {
+            Some(Scheme::Rpm)
         } else {
             None
         }
@@ -82,6 +91,7 @@ impl Scheme {
         match self {
             Scheme::Dpkg => "dpkg",
             Scheme::Apk => "apk",
+            Scheme::Rpm => "rpm",
         }
     }
 }
@@ -91,6 +101,24 @@ impl fmt::Display for Scheme {
         f.write_str(self.as_str())
     }
 }
+
+/// Distributions (namespace prefixes) whose packages are RPMs.
+const RPM_DISTROS: &[&str] = &[
+    "rhel",
+    "centos",
+    "rocky",
+    "almalinux",
+    "ol",
+    "amzn",
+    "fedora",
+    "sles",
+    "opensuse",
+    "opensuse-leap",
+    "opensuse-tumbleweed",
+    "azurelinux",
+    "mariner",
+    "photon",
+];
 
 /// Longest prefix of an offending input kept in a [`VersionError`] (hostile inputs can be
 /// megabytes long; the error only needs to identify them).
@@ -178,7 +206,10 @@ mod tests {
         assert_eq!(Scheme::for_namespace("Debian:bookworm"), Some(Scheme::Dpkg));
         assert_eq!(Scheme::for_namespace("alpine:3.20"), Some(Scheme::Apk));
         assert_eq!(Scheme::for_namespace("alpine:edge"), Some(Scheme::Apk));
-        assert_eq!(Scheme::for_namespace("almalinux:9"), None);
+        assert_eq!(Scheme::for_namespace("almalinux:9"), Some(Scheme::Rpm));
+        assert_eq!(Scheme::for_namespace("azurelinux:3.0"), Some(Scheme::Rpm));
+        assert_eq!(Scheme::for_namespace("sles:15.5"), Some(Scheme::Rpm));
+        assert_eq!(Scheme::for_namespace("amzn:2023"), Some(Scheme::Rpm));
         assert_eq!(Scheme::for_namespace("pypi"), None);
         assert_eq!(Scheme::for_namespace("debianish:1"), None);
         assert_eq!(Scheme::for_namespace(""), None);

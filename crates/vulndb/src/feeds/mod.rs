@@ -15,6 +15,11 @@ pub(crate) mod debian_list;
 pub(crate) mod debian_tracker;
 pub(crate) mod kev;
 pub(crate) mod osv;
+pub(crate) mod oval;
+pub(crate) mod redhat_csaf;
+pub(crate) mod suse_cvrf;
+pub(crate) mod updateinfo;
+pub(crate) mod xml;
 
 /// Folder names under the feed root that this version reads.
 const KNOWN: &[&str] = &[
@@ -23,6 +28,13 @@ const KNOWN: &[&str] = &[
     "alpine-secdb",
     "alpine-secdb-legacy",
     "kev",
+    "azurelinux-oval",
+    "oracle-oval",
+    "amazon",
+    "rocky",
+    "redhat-csaf",
+    "suse-cvrf",
+    "photon-oval",
 ];
 
 /// One Alpine secdb file to read.
@@ -44,6 +56,18 @@ pub(crate) struct Plan {
     pub debian_lists: Vec<(&'static str, PathBuf)>,
     pub alpine: Vec<AlpineFile>,
     pub kev: Option<PathBuf>,
+    /// `azurelinux-oval/*.xml`, `oracle-oval/*.xml`.
+    pub azure_oval: Vec<PathBuf>,
+    pub oracle_oval: Vec<PathBuf>,
+    /// `photon-oval/*.xml`.
+    pub photon_oval: Vec<PathBuf>,
+    /// `(release, updateinfo file)` of `amazon/<release>/` and `rocky/<release>/`.
+    pub amazon: Vec<(String, PathBuf)>,
+    pub rocky: Vec<(String, PathBuf)>,
+    /// `redhat-csaf/**/*.json`.
+    pub redhat_csaf: Vec<PathBuf>,
+    /// `suse-cvrf/*.xml`.
+    pub suse_cvrf: Vec<PathBuf>,
     pub skipped: Vec<String>,
     pub notes: Vec<String>,
 }
@@ -55,6 +79,13 @@ impl Plan {
             && self.debian_lists.is_empty()
             && self.alpine.is_empty()
             && self.kev.is_none()
+            && self.azure_oval.is_empty()
+            && self.oracle_oval.is_empty()
+            && self.photon_oval.is_empty()
+            && self.amazon.is_empty()
+            && self.rocky.is_empty()
+            && self.redhat_csaf.is_empty()
+            && self.suse_cvrf.is_empty()
     }
 }
 
@@ -184,6 +215,66 @@ pub(crate) fn discover(root: &Path) -> Result<Plan> {
             }
         }
     }
+    for (top, list) in [
+        ("azurelinux-oval", &mut plan.azure_oval),
+        ("oracle-oval", &mut plan.oracle_oval),
+        ("suse-cvrf", &mut plan.suse_cvrf),
+        ("photon-oval", &mut plan.photon_oval),
+    ] {
+        let dir = root.join(top);
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in entries(&dir)? {
+            let lower = file_name(&f).to_ascii_lowercase();
+            if f.is_file() && (lower.ends_with(".xml") || lower.ends_with(".xml.bz2")) {
+                list.push(f);
+            } else {
+                plan.skipped.push(format!("{top}/{}", file_name(&f)));
+            }
+        }
+    }
+    let csaf = root.join("redhat-csaf");
+    if csaf.is_dir() {
+        let mut skipped = Vec::new();
+        redhat_csaf::discover(&csaf, &mut plan.redhat_csaf, &mut skipped)?;
+        plan.skipped.extend(skipped.into_iter().map(|p| {
+            Path::new(&p)
+                .strip_prefix(root)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or(p)
+        }));
+    }
+    // updateinfo: <top>/<release>/updateinfo.xml[.gz]
+    for (top, list) in [("amazon", &mut plan.amazon), ("rocky", &mut plan.rocky)] {
+        let dir = root.join(top);
+        if !dir.is_dir() {
+            continue;
+        }
+        for rel_dir in entries(&dir)? {
+            let release = file_name(&rel_dir);
+            if !rel_dir.is_dir()
+                || !release
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+            {
+                plan.skipped.push(format!("{top}/{release}"));
+                continue;
+            }
+            for f in entries(&rel_dir)? {
+                let n = file_name(&f);
+                // `updateinfo.xml[.gz]`, or one per repository (`updateinfo-BaseOS.xml.gz`)
+                if f.is_file()
+                    && n.starts_with("updateinfo")
+                    && (n.ends_with(".xml") || n.ends_with(".xml.gz"))
+                {
+                    list.push((release.clone(), f));
+                } else {
+                    plan.skipped.push(format!("{top}/{release}/{n}"));
+                }
+            }
+        }
+    }
     Ok(plan)
 }
 
@@ -204,6 +295,27 @@ pub(crate) fn load_all(ctx: &mut Ctx<'_>, plan: &Plan) -> Result<()> {
     }
     if !plan.alpine.is_empty() {
         alpine::load(ctx, &plan.alpine)?;
+    }
+    if !plan.redhat_csaf.is_empty() {
+        redhat_csaf::load(ctx, &plan.redhat_csaf)?;
+    }
+    if !plan.suse_cvrf.is_empty() {
+        suse_cvrf::load(ctx, &plan.suse_cvrf)?;
+    }
+    if !plan.azure_oval.is_empty() {
+        oval::load(ctx, oval::Flavor::Azure, &plan.azure_oval)?;
+    }
+    if !plan.oracle_oval.is_empty() {
+        oval::load(ctx, oval::Flavor::Oracle, &plan.oracle_oval)?;
+    }
+    if !plan.photon_oval.is_empty() {
+        oval::load(ctx, oval::Flavor::Photon, &plan.photon_oval)?;
+    }
+    if !plan.amazon.is_empty() {
+        updateinfo::load(ctx, updateinfo::Distro::Amazon, &plan.amazon)?;
+    }
+    if !plan.rocky.is_empty() {
+        updateinfo::load(ctx, updateinfo::Distro::Rocky, &plan.rocky)?;
     }
     if let Some(k) = &plan.kev {
         kev::load(ctx, k)?;

@@ -1,0 +1,103 @@
+//! `drydock image <registry reference>` against a REAL registry (Debian's docker-registry on
+//! 127.0.0.1, started by the test; images pushed with skopeo): the same findings as scanning
+//! the tarball; a refused login exits 3 naming the registry.
+
+mod common;
+#[path = "../../registry/tests/common/mod.rs"]
+mod reg;
+
+use common::*;
+use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn a_pushed_image_scans_like_its_tarball() {
+    let registry = reg::Registry::start(reg::Auth::None);
+    let built = reg::alpine_archive();
+    let digest = registry.push_archive(&built.path, "test/alpine:3.20");
+    let from_tar = scan_json(&built.path, full_db(), &[]);
+    let reference = format!("{}/test/alpine:3.20", registry.host);
+    let from_registry = scan_json(std::path::Path::new(&reference), full_db(), &["--insecure"]);
+    assert_eq!(from_registry["artifact"]["format"], "registry");
+    assert_eq!(
+        from_registry["artifact"]["manifest_digest"],
+        digest.as_str()
+    );
+    assert_eq!(packages(&from_registry), packages(&from_tar));
+    assert_eq!(findings(&from_registry), findings(&from_tar));
+    assert_eq!(from_registry["summary"]["findings"], 56);
+    let diff_ids = |r: &serde_json::Value| -> Vec<String> {
+        r["artifact"]["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["diff_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(diff_ids(&from_registry), diff_ids(&from_tar));
+    // by digest too
+    let by_digest = format!("{}/test/alpine@{digest}", registry.host);
+    let r = scan_json(std::path::Path::new(&by_digest), full_db(), &["--insecure"]);
+    assert_eq!(findings(&r), findings(&from_tar));
+}
+
+#[test]
+fn refused_credentials_exit_3_naming_the_registry() {
+    let registry = reg::Registry::start(reg::Auth::Htpasswd);
+    let built = reg::alpine_archive();
+    registry.push_archive(&built.path, "test/alpine:3.20");
+    let reference = format!("{}/test/alpine:3.20", registry.host);
+    drydock()
+        .arg("image")
+        .arg(&reference)
+        .arg("--db")
+        .arg(full_db())
+        .args(["--insecure", "--username", reg::USER, "--password", "wrong"])
+        .env("HOME", scratch("no-docker-config"))
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(registry.host.as_str()));
+    // the right password works
+    let out = drydock()
+        .arg("image")
+        .arg(&reference)
+        .arg("--db")
+        .arg(full_db())
+        .args([
+            "--insecure",
+            "--username",
+            reg::USER,
+            "--password",
+            reg::PASS,
+            "-q",
+            "-f",
+            "json",
+        ])
+        .env("HOME", scratch("no-docker-config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // a missing tag is a clear error (exit 1), not a panic
+    drydock()
+        .arg("image")
+        .arg(format!("{}/test/alpine:nope", registry.host))
+        .arg("--db")
+        .arg(full_db())
+        .args([
+            "--insecure",
+            "--username",
+            reg::USER,
+            "--password",
+            reg::PASS,
+        ])
+        .env("HOME", scratch("no-docker-config"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicates::str::contains("MANIFEST_UNKNOWN")
+                .or(predicates::str::contains("manifest unknown")),
+        );
+}

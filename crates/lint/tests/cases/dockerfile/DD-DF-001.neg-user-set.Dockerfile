@@ -1,0 +1,3 @@
+FROM debian:12
+RUN useradd -u 10001 app
+USER app

@@ -1,0 +1,4 @@
+# expect: DD-DF-003@4
+FROM alpine:3.20
+ENV SSH_PORT=22
+EXPOSE ${SSH_PORT}

@@ -1,0 +1,6 @@
+# expect: DD-DF-004@3 DD-DF-004@4 DD-DF-004@5 DD-DF-004@6
+FROM alpine:3.20
+ENV DB_PASSWORD=hunter2hunter2
+ARG GITHUB_TOKEN=ghp_R2d4Vb7XqZ1mN8kL5pW3tY6uI9oP0aS2dF4g
+LABEL build.key="AKIAIOSFODNN7EXAMPLE"
+ENV API_KEY some-literal-key-value

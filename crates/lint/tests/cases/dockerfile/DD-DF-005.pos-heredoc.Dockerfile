@@ -1,0 +1,6 @@
+# expect: DD-DF-005@3
+FROM alpine:3.20
+RUN <<EOF
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+aws s3 ls
+EOF

@@ -1,0 +1,3 @@
+FROM alpine:3.20
+COPY app.conf /etc/app/
+ADD https://example.com/f /f

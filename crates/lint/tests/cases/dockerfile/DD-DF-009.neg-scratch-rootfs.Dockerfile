@@ -1,0 +1,2 @@
+FROM scratch
+ADD alpine-minirootfs-3.20.3-x86_64.tar.gz /

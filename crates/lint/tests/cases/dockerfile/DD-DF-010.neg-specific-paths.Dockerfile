@@ -1,0 +1,3 @@
+# dockerignore: none
+FROM node:20
+COPY package.json src/ ./

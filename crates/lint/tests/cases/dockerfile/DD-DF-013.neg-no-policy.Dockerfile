@@ -1,0 +1,1 @@
+FROM quay.io/somebody/image:1.0

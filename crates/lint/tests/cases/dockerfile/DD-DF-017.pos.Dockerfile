@@ -1,0 +1,3 @@
+# expect: DD-DF-017@3
+FROM alpine:3.20
+RUN apk add --update curl
