@@ -36,6 +36,10 @@ enum Command {
     /// Scan an image: docker-archive tar (`docker save`, optionally gzip/zstd), OCI layout
     /// directory, OCI archive, or a plain rootfs tarball.
     Image(ImageArgs),
+    /// Scan a local directory (a source checkout or an unpacked root filesystem): secrets in
+    /// every file, and OS packages when it holds a package DB. Same flags and outputs as
+    /// `image`.
+    Fs(ImageArgs),
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -189,7 +193,8 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let result = match cli.command {
-        Command::Image(args) => scan::run_image(&args),
+        Command::Image(args) => scan::run_scan(&args, scan::Target::Image),
+        Command::Fs(args) => scan::run_scan(&args, scan::Target::Fs),
         Command::Db(DbCommand::Build { from, db }) => scan::run_db_build(&from, &db),
         Command::Db(DbCommand::Update(args)) => {
             scan::run_db_update(&args).map(|_| ExitCode::SUCCESS)

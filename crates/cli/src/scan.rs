@@ -4,7 +4,7 @@ use crate::{DbArgs, ImageArgs, OutputFormat};
 use anyhow::{Context, Result};
 use clap::Args;
 use drydock_image::{
-    AnalyzeOptions, Both, Image, MergedView, OpenOptions, Platform, analyze_image,
+    AnalyzeOptions, Both, Image, MergedView, OpenOptions, Platform, analyze_dir, analyze_image,
 };
 use drydock_inventory::{InventoryAnalyzer, build_inventory};
 use drydock_matcher::{Filter, match_inventory};
@@ -251,7 +251,16 @@ fn open_image(args: &ImageArgs, platform: Option<Platform>) -> Result<Image> {
         .with_context(|| format!("pulling {reference}"))
 }
 
-pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
+/// What `run_scan` reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// An image (path or registry reference).
+    Image,
+    /// A local directory (source checkout, unpacked rootfs), read as one layer.
+    Fs,
+}
+
+pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
     let filter = filter(args);
     let platform: Option<Platform> = args
         .platform
@@ -260,10 +269,13 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let db = ensure_db(args)?;
-    let image = open_image(args, platform)?;
+    let image = match target {
+        Target::Image => Some(open_image(args, platform)?),
+        Target::Fs => None,
+    };
 
     let bar = if stderr_tty(args.quiet) {
-        let b = ProgressBar::new(image.layers.len() as u64);
+        let b = ProgressBar::new(image.as_ref().map_or(1, |i| i.layers.len()) as u64);
         b.set_style(
             ProgressStyle::with_template("{spinner} analysing layers {pos}/{len} [{elapsed}]")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -289,16 +301,26 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
             b.inc(1);
         }
     };
-    let (layers, secret_layers) = match &secret_scanner {
-        Some(scanner) => {
-            let both = analyze_image(&image, &Both(InventoryAnalyzer, scanner), &opts, &progress)
-                .with_context(|| format!("reading image {}", args.image.display()))?;
+    let what = || format!("reading {}", args.image.display());
+    let (layers, secret_layers) = match (&image, &secret_scanner) {
+        (Some(image), Some(scanner)) => {
+            let both = analyze_image(image, &Both(InventoryAnalyzer, scanner), &opts, &progress)
+                .with_context(what)?;
             let (inv, sec): (Vec<_>, Vec<_>) = both.into_iter().map(|l| l.split()).unzip();
             (inv, Some(sec))
         }
-        None => (
-            analyze_image(&image, &InventoryAnalyzer, &opts, &progress)
-                .with_context(|| format!("reading image {}", args.image.display()))?,
+        (Some(image), None) => (
+            analyze_image(image, &InventoryAnalyzer, &opts, &progress).with_context(what)?,
+            None,
+        ),
+        (None, Some(scanner)) => {
+            let (inv, sec) = analyze_dir(&args.image, &Both(InventoryAnalyzer, scanner))
+                .with_context(what)?
+                .split();
+            (vec![inv], Some(vec![sec]))
+        }
+        (None, None) => (
+            vec![analyze_dir(&args.image, &InventoryAnalyzer).with_context(what)?],
             None,
         ),
     };
@@ -308,7 +330,15 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     let mut secrets = Vec::new();
     if let (Some(scanner), Some(sl)) = (&secret_scanner, &secret_layers) {
         secrets = drydock_secrets::secrets_from_layers(sl);
-        secrets.extend(scanner.scan_image_config(&image.config));
+        if let Some(image) = &image {
+            secrets.extend(scanner.scan_image_config(&image.config));
+        } else {
+            // a directory is not a layer: report paths as they are, without layer fields
+            for s in &mut secrets {
+                s.layer_index = None;
+                s.layer_diff_id = None;
+            }
+        }
         secrets.retain(|s| {
             filter.severities.is_empty() || filter.severities.contains(&s.found.severity)
         });
@@ -318,18 +348,18 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
     let layer_summaries: Vec<LayerSummary> = layers
         .iter()
         .map(|l| {
-            let meta = &image.layers[l.index];
+            let meta = image.as_ref().map(|i| &i.layers[l.index]);
             for w in &l.warnings {
                 warnings.push(format!("layer {}: {w}", l.index));
             }
             LayerSummary {
                 index: l.index,
                 diff_id: l.diff_id.clone(),
-                digest: meta.digest.clone(),
-                size: meta.size,
+                digest: meta.and_then(|m| m.digest.clone()),
+                size: meta.map_or(l.stats.file_bytes, |m| m.size),
                 uncompressed_size: l.stats.tar_bytes,
                 files: l.stats.files,
-                created_by: meta.created_by.clone(),
+                created_by: meta.and_then(|m| m.created_by.clone()),
             }
         })
         .collect();
@@ -360,13 +390,27 @@ pub fn run_image(args: &ImageArgs) -> Result<ExitCode> {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         artifact: Artifact {
-            kind: "image".into(),
+            kind: if image.is_some() {
+                "image"
+            } else {
+                "filesystem"
+            }
+            .into(),
             source: args.image.display().to_string(),
-            format: image.format.as_str().into(),
-            image_id: image.image_id.clone(),
-            manifest_digest: image.manifest_digest.clone(),
-            repo_tags: image.repo_tags.clone(),
-            platform: (!image.config.os.is_empty()).then(|| image.config.platform()),
+            format: image
+                .as_ref()
+                .map_or("directory", |i| i.format.as_str())
+                .into(),
+            image_id: image.as_ref().and_then(|i| i.image_id.clone()),
+            manifest_digest: image.as_ref().and_then(|i| i.manifest_digest.clone()),
+            repo_tags: image
+                .as_ref()
+                .map(|i| i.repo_tags.clone())
+                .unwrap_or_default(),
+            platform: image
+                .as_ref()
+                .filter(|i| !i.config.os.is_empty())
+                .map(|i| i.config.platform()),
             layers: layer_summaries,
         },
         os: inventory.os.clone(),

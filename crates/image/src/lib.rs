@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod apply;
 pub mod cache;
 pub mod config;
+pub mod dir;
 pub mod error;
 pub mod path;
 pub mod source;
@@ -20,6 +21,7 @@ pub use analyze::{
 pub use apply::{FileVersion, MergedView};
 pub use cache::{CacheInfo, LayerCache};
 pub use config::{ContainerConfig, History, ImageConfig};
+pub use dir::analyze_dir;
 pub use error::{ImageError, Result};
 pub use path::ImagePath;
 pub use source::{

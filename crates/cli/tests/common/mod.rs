@@ -64,8 +64,13 @@ pub fn full_db() -> &'static Path {
 
 /// Scan and return the parsed JSON report (asserting exit 0).
 pub fn scan_json(image: &Path, db: &Path, extra: &[&str]) -> Value {
+    scan_json_as("image", image, db, extra)
+}
+
+/// Like [`scan_json`] with another subcommand (`fs`).
+pub fn scan_json_as(cmd: &str, image: &Path, db: &Path, extra: &[&str]) -> Value {
     let out = drydock()
-        .arg("image")
+        .arg(cmd)
         .arg(image)
         .arg("--db")
         .arg(db)
