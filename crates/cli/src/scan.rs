@@ -301,7 +301,12 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
             b.inc(1);
         }
     };
-    let what = || format!("reading {}", args.image.display());
+    let kind = if image.is_some() {
+        "image"
+    } else {
+        "directory"
+    };
+    let what = || format!("reading {kind} {}", args.image.display());
     let (layers, secret_layers) = match (&image, &secret_scanner) {
         (Some(image), Some(scanner)) => {
             let both = analyze_image(image, &Both(InventoryAnalyzer, scanner), &opts, &progress)
