@@ -43,6 +43,9 @@ enum Command {
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Inspect or empty the layer-analysis cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Lint Dockerfiles and Kubernetes manifests (a file or a directory) for
     /// misconfigurations: root users, admin ports, secrets, privileged pods, unpinned images, ...
     Config(config_cmd::ConfigArgs),
@@ -156,9 +159,40 @@ pub struct ImageArgs {
     /// Number of layers analysed in parallel (0 = one per CPU).
     #[arg(long, default_value_t = 0)]
     pub parallel: usize,
+    /// Layer-analysis cache directory [default: <user cache dir>/drydock/layers]. A layer seen
+    /// before (same diffID, analyzers and options) is not read again — for a registry image,
+    /// not even downloaded. Findings are never cached: a newer DB re-matches.
+    #[arg(long, env = "DRYDOCK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer-analysis cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Upper bound of the layer-analysis cache in MiB; least-recently-used entries are evicted.
+    #[arg(long, default_value_t = 2048)]
+    pub cache_max_size: u64,
     /// Directory for temporary files (decompressed archives) [default: the system temp dir].
     #[arg(long, env = "DRYDOCK_TMPDIR")]
     pub temp_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Entries, size and bound.
+    Info(CacheArgs),
+    /// Remove every entry.
+    Clean(CacheArgs),
+    /// Evict least-recently-used entries beyond --cache-max-size.
+    Prune(CacheArgs),
+}
+
+#[derive(Args)]
+pub struct CacheArgs {
+    /// Layer-analysis cache directory [default: <user cache dir>/drydock/layers].
+    #[arg(long, env = "DRYDOCK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Bound in MiB.
+    #[arg(long, default_value_t = 2048)]
+    pub cache_max_size: u64,
 }
 
 #[derive(Subcommand)]
@@ -200,6 +234,9 @@ fn main() -> ExitCode {
             scan::run_db_update(&args).map(|_| ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Info { db, json }) => scan::run_db_info(&db, json),
+        Command::Cache(CacheCommand::Info(a)) => scan::run_cache(&a, "info"),
+        Command::Cache(CacheCommand::Clean(a)) => scan::run_cache(&a, "clean"),
+        Command::Cache(CacheCommand::Prune(a)) => scan::run_cache(&a, "prune"),
         Command::Config(args) => config_cmd::run(&args),
     };
     match result {

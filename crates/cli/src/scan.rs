@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use drydock_image::{
     AnalyzeOptions, Both, Image, MergedView, OpenOptions, Platform, analyze_dir, analyze_image,
+    analyze_image_cached,
 };
 use drydock_inventory::{InventoryAnalyzer, build_inventory};
 use drydock_matcher::{Filter, match_inventory};
@@ -190,6 +191,36 @@ fn filter(args: &ImageArgs) -> Filter {
     }
 }
 
+/// The layer cache directory: the flag, else the user cache dir.
+fn cache_dir(flag: &Option<PathBuf>) -> Result<PathBuf> {
+    match flag {
+        Some(d) => Ok(d.clone()),
+        None => Ok(dirs::cache_dir()
+            .context("no user cache directory; pass --cache-dir")?
+            .join("drydock/layers")),
+    }
+}
+
+pub fn run_cache(args: &crate::CacheArgs, action: &str) -> Result<ExitCode> {
+    let dir = cache_dir(&args.cache_dir)?;
+    let cache = drydock_image::LayerCache::open(&dir, args.cache_max_size << 20)?;
+    match action {
+        "clean" => println!("removed {} entries from {}", cache.clean()?, dir.display()),
+        "prune" => println!("evicted {} entries from {}", cache.prune()?, dir.display()),
+        _ => {
+            let i = cache.info()?;
+            println!("cache:    {}", i.dir.display());
+            println!("entries:  {}", i.entries);
+            println!(
+                "size:     {:.1} MiB of {:.0} MiB",
+                i.bytes as f64 / (1 << 20) as f64,
+                i.max_bytes as f64 / (1 << 20) as f64
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The secret scanner: built-in rules plus the user's config, if any.
 fn secret_scanner(args: &ImageArgs) -> Result<drydock_secrets::Scanner> {
     let rules = match &args.secret_config {
@@ -307,15 +338,31 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         "directory"
     };
     let what = || format!("reading {kind} {}", args.image.display());
+    let cache = if args.no_cache {
+        None
+    } else {
+        Some(drydock_image::LayerCache::open(
+            &cache_dir(&args.cache_dir)?,
+            args.cache_max_size << 20,
+        )?)
+    };
     let (layers, secret_layers) = match (&image, &secret_scanner) {
         (Some(image), Some(scanner)) => {
-            let both = analyze_image(image, &Both(InventoryAnalyzer, scanner), &opts, &progress)
-                .with_context(what)?;
+            let analyzer = Both(InventoryAnalyzer, scanner);
+            let both = match &cache {
+                Some(c) => analyze_image_cached(image, &analyzer, &opts, c, &progress),
+                None => analyze_image(image, &analyzer, &opts, &progress),
+            }
+            .with_context(what)?;
             let (inv, sec): (Vec<_>, Vec<_>) = both.into_iter().map(|l| l.split()).unzip();
             (inv, Some(sec))
         }
         (Some(image), None) => (
-            analyze_image(image, &InventoryAnalyzer, &opts, &progress).with_context(what)?,
+            match &cache {
+                Some(c) => analyze_image_cached(image, &InventoryAnalyzer, &opts, c, &progress),
+                None => analyze_image(image, &InventoryAnalyzer, &opts, &progress),
+            }
+            .with_context(what)?,
             None,
         ),
         (None, Some(scanner)) => {

@@ -101,3 +101,60 @@ fn refused_credentials_exit_3_naming_the_registry() {
                 .or(predicates::str::contains("manifest unknown")),
         );
 }
+
+#[test]
+fn a_warm_rescan_downloads_no_blob() {
+    let registry = reg::Registry::start(reg::Auth::None);
+    let built = reg::alpine_archive();
+    registry.push_archive(&built.path, "test/alpine:3.20");
+    let proxy = reg::Proxy::start(&registry.host, |_, _| reg::Action::Forward);
+    let reference = format!("{}/test/alpine:3.20", proxy.addr);
+    let cache = scratch("warm-cache");
+    let scan = || {
+        let out = drydock()
+            .arg("image")
+            .arg(&reference)
+            .arg("--db")
+            .arg(full_db())
+            .args(["--insecure", "-q", "-f", "json"])
+            .env("DRYDOCK_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let blobs = |p: &reg::Proxy| {
+        p.requests()
+            .iter()
+            .filter(|r| r.path.contains("/blobs/sha256:"))
+            .count()
+    };
+    let cold = scan();
+    let cold_blobs = blobs(&proxy);
+    // the config blob and the two layers
+    assert_eq!(
+        cold_blobs,
+        3,
+        "{:?}",
+        proxy.requests().iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+    let warm = scan();
+    // only the config is fetched again: no layer blob
+    assert_eq!(blobs(&proxy) - cold_blobs, 1);
+    assert_eq!(findings(&warm), findings(&cold));
+    assert_eq!(packages(&warm), packages(&cold));
+    let out = drydock()
+        .args(["cache", "info", "--cache-dir"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("entries:  2"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -33,6 +33,7 @@ fn a_million_files_scan_in_bounded_memory() {
         .arg(&image)
         .arg("--db")
         .arg(db)
+        .env("DRYDOCK_CACHE_DIR", scratch("layer-cache"))
         .args(["--format", "json", "--quiet", "--output"])
         .arg(&out_path)
         .spawn()

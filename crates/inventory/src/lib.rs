@@ -49,7 +49,7 @@ fn is_rpmdb(p: &str) -> bool {
 }
 
 /// What a wanted file turned out to contain.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Artifact {
     OsRelease(OsInfo),
     AlpineRelease(OsInfo),

@@ -11,7 +11,10 @@ pub use drydock_testkit as tk;
 
 pub fn drydock() -> Command {
     let mut c = Command::cargo_bin("drydock").expect("drydock binary");
-    c.env_remove("DRYDOCK_DB").env_remove("DRYDOCK_FEEDS");
+    // a private layer cache per test binary: never the user's, never another run's
+    c.env_remove("DRYDOCK_DB")
+        .env_remove("DRYDOCK_FEEDS")
+        .env("DRYDOCK_CACHE_DIR", scratch("layer-cache"));
     c
 }
 
