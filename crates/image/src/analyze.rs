@@ -191,7 +191,9 @@ impl Default for AnalyzeOptions {
 }
 
 /// Bytes of recently analysed file content kept per layer for hard links to them.
-const HARDLINK_BUDGET: usize = 32 << 20;
+/// Counts content plus per-entry overhead, so a million tiny files cannot pin much memory.
+const HARDLINK_BUDGET: usize = 8 << 20;
+const HARDLINK_ENTRY_OVERHEAD: usize = 128;
 
 /// Hashes everything read through it.
 struct HashingReader<R> {
@@ -429,11 +431,11 @@ pub fn analyze_layer<A: Analyzer>(
                         output,
                     });
                 }
-                wanted_bytes += content.len();
+                wanted_bytes += content.capacity() + path.as_str().len() + HARDLINK_ENTRY_OVERHEAD;
                 wanted_content.push_back((path, meta, content));
                 while wanted_bytes > HARDLINK_BUDGET && wanted_content.len() > 1 {
-                    if let Some((_, _, old)) = wanted_content.pop_front() {
-                        wanted_bytes -= old.len();
+                    if let Some((p, _, old)) = wanted_content.pop_front() {
+                        wanted_bytes -= old.capacity() + p.as_str().len() + HARDLINK_ENTRY_OVERHEAD;
                     }
                 }
             } else {
