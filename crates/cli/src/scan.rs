@@ -277,9 +277,48 @@ fn open_image(args: &ImageArgs, platform: Option<Platform>) -> Result<Image> {
         ..Default::default()
     };
     let client = drydock_registry::RegistryClient::new(&opts)?;
-    client
-        .open_image(&reference, platform.as_ref())
-        .with_context(|| format!("pulling {reference}"))
+    let pulling = || format!("pulling {reference}");
+    let m = client
+        .resolve_manifest(&reference, platform.as_ref())
+        .with_context(pulling)?;
+    // image configs are cached by digest beside the layer analyses, so that a warm re-scan
+    // downloads no blob at all; a cached copy that fails its digest check is fetched again
+    let configs = (!args.no_cache)
+        .then(|| cache_dir(&args.cache_dir).map(|d| d.join("configs")))
+        .transpose()?;
+    let cached_path = configs.as_ref().and_then(|d| {
+        drydock_image::digest_hex(&m.config_digest)
+            .ok()
+            .map(|h| d.join(format!("{h}.json")))
+    });
+    let build = |config: &[u8]| {
+        Image::from_manifest(
+            &m.reference.to_string(),
+            m.repo_tags(),
+            &m.manifest_digest,
+            &m.manifest,
+            config,
+            client.blob_fetcher(&reference),
+        )
+    };
+    if let Some(bytes) = cached_path.as_ref().and_then(|p| std::fs::read(p).ok())
+        && let Ok(image) = build(&bytes)
+    {
+        return Ok(image);
+    }
+    let config = client
+        .fetch_config(&m, platform.as_ref())
+        .with_context(pulling)?;
+    let image = build(&config).with_context(pulling)?;
+    if let (Some(dir), Some(path)) = (&configs, &cached_path) {
+        // best effort: a cache that cannot be written only costs a download next time
+        let _ = std::fs::create_dir_all(dir).and_then(|_| {
+            let tmp = dir.join(format!(".tmp-{}", std::process::id()));
+            std::fs::write(&tmp, &config)?;
+            std::fs::rename(&tmp, path)
+        });
+    }
+    Ok(image)
 }
 
 /// What `run_scan` reads.
