@@ -75,6 +75,9 @@ pub enum Scanner {
     Vuln,
     /// Secrets in layers and the image config.
     Secret,
+    /// Misconfigurations of the image config (root user, admin ports, no HEALTHCHECK, secrets
+    /// in Env/Labels). Not on by default.
+    Misconfig,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -137,7 +140,8 @@ pub struct ImageArgs {
     #[arg(long)]
     pub ignore_unfixed: bool,
     /// What to look for (comma-separated): `vuln` (OS package vulnerabilities), `secret`
-    /// (secrets in every layer, also in files deleted later, and in the image config).
+    /// (secrets in every layer, also in files deleted later, and in the image config),
+    /// `misconfig` (image-config checks).
     #[arg(long, value_delimiter = ',', value_enum, default_value = "vuln,secret")]
     pub scanners: Vec<Scanner>,
     /// Print secrets in full instead of redacted.

@@ -435,6 +435,19 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         });
     }
 
+    let mut misconfigurations = Vec::new();
+    if let Some(image) = &image
+        && args.scanners.contains(&crate::Scanner::Misconfig)
+    {
+        let lint = drydock_lint::LintConfig::default();
+        let raw = (!image.config_json.is_null()).then_some(&image.config_json);
+        misconfigurations = drydock_lint::lint_image_config(&image.config, raw, &lint);
+        misconfigurations.retain(|m: &drydock_lint::Misconfig| {
+            filter.severities.is_empty()
+                || drydock_vulndb::Severity::parse(m.severity.as_str())
+                    .is_some_and(|s| filter.severities.contains(&s))
+        });
+    }
     let mut warnings: Vec<String> = Vec::new();
     let layer_summaries: Vec<LayerSummary> = layers
         .iter()
@@ -514,6 +527,7 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         packages: inventory.packages,
         findings,
         secrets,
+        misconfigurations,
         warnings,
     };
 
@@ -537,7 +551,11 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
     if !args.quiet && (args.output.is_some() || args.format != OutputFormat::Table) {
         eprintln!("{}", drydock_report::summary_line(&report));
     }
-    if args.exit_code != 0 && (!report.findings.is_empty() || !report.secrets.is_empty()) {
+    if args.exit_code != 0
+        && (!report.findings.is_empty()
+            || !report.secrets.is_empty()
+            || !report.misconfigurations.is_empty())
+    {
         return Ok(ExitCode::from(args.exit_code));
     }
     Ok(ExitCode::SUCCESS)

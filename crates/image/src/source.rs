@@ -245,6 +245,9 @@ pub struct Image {
     /// Image ID: `sha256:` of the config JSON (none for a rootfs archive).
     pub image_id: Option<String>,
     pub config: ImageConfig,
+    /// The config document as published (for checks on fields [`ImageConfig`] does not model,
+    /// such as `config.Healthcheck`); `Null` for a rootfs tarball.
+    pub config_json: serde_json::Value,
     pub layers: Vec<Layer>,
     /// Keeps a decompressed copy of a compressed archive alive while the image is in use.
     _temp: Option<tempfile::TempDir>,
@@ -655,6 +658,7 @@ impl Image {
             manifest_digest: None,
             image_id: None,
             config: ImageConfig::default(),
+            config_json: serde_json::Value::Null,
             layers: vec![Layer {
                 index: 0,
                 // unknown until the layer is read; filled in by the analysis
@@ -736,6 +740,7 @@ impl Image {
             repo_tags: entry.repo_tags.clone().unwrap_or_default(),
             manifest_digest: None,
             image_id: Some(image_id),
+            config_json: serde_json::from_slice(&cfg_bytes).unwrap_or_default(),
             config,
             layers,
             _temp: temp,
@@ -814,6 +819,7 @@ impl Image {
             repo_tags,
             manifest_digest: Some(manifest_digest),
             image_id: Some(config_desc.digest.clone()),
+            config_json: serde_json::from_slice(&cfg_bytes).unwrap_or_default(),
             config,
             layers,
             _temp: temp,
@@ -877,6 +883,7 @@ impl Image {
             repo_tags,
             manifest_digest: Some(manifest_digest.to_string()),
             image_id: Some(config_desc.digest),
+            config_json: serde_json::from_slice(config).unwrap_or_default(),
             config: cfg,
             layers,
             _temp: None,

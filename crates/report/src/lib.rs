@@ -5,6 +5,7 @@
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use drydock_inventory::{OsInfo, Package};
+use drydock_lint::Misconfig;
 use drydock_matcher::Finding;
 use drydock_secrets::SecretFinding;
 use drydock_vulndb::Severity;
@@ -34,6 +35,9 @@ pub struct Report {
     /// Secrets found in layers (also in files deleted later) and in the image config.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretFinding>,
+    /// Misconfigurations of the image config (`--scanners misconfig`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misconfigurations: Vec<Misconfig>,
     pub summary: Summary,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -181,6 +185,12 @@ pub fn summary_line(r: &Report) -> String {
     if r.summary.secrets > 0 {
         line.push_str(&format!(", {} secrets", r.summary.secrets));
     }
+    if !r.misconfigurations.is_empty() {
+        line.push_str(&format!(
+            ", {} misconfigurations",
+            r.misconfigurations.len()
+        ));
+    }
     line
 }
 
@@ -230,6 +240,32 @@ pub fn render_table(r: &Report, color: bool) -> String {
                 Cell::new(f.status.as_str()),
                 Cell::new(f.fixed_version.as_deref().unwrap_or("")),
                 Cell::new(f.package.layer_index),
+            ]);
+        }
+        if !color {
+            t.force_no_tty();
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !r.misconfigurations.is_empty() {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(vec![
+                "Misconfiguration",
+                "Rule",
+                "Severity",
+                "Where",
+                "Message",
+            ]);
+        for m in &r.misconfigurations {
+            t.add_row(vec![
+                Cell::new(&m.title),
+                Cell::new(&m.rule_id),
+                Cell::new(m.severity.as_str()),
+                Cell::new(&m.file),
+                Cell::new(&m.message),
             ]);
         }
         if !color {
