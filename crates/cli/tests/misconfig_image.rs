@@ -15,7 +15,13 @@ fn root_user_and_admin_port_from_the_config() {
         ..Default::default()
     };
     let image = dir.join("img.tar");
-    tk::write_docker_archive(&image, &[layer.clone()], &cfg, tk::Compression::None, None);
+    tk::write_docker_archive(
+        &image,
+        std::slice::from_ref(&layer),
+        &cfg,
+        tk::Compression::None,
+        None,
+    );
     let r = scan_json(&image, full_db(), &["--scanners", "misconfig"]);
     let mut ids: Vec<(String, String)> = r["misconfigurations"]
         .as_array()
