@@ -191,6 +191,29 @@ fn filter(args: &ImageArgs) -> Filter {
     }
 }
 
+/// Setuid/setgid files and world-writable directories from the layer walk that are still in
+/// the final image: not deleted, and (for files) not written again by a later layer.
+fn surviving_modes<T>(layers: &[drydock_image::LayerAnalysis<T>]) -> Vec<drydock_lint::LayerMode> {
+    let mut out = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        for (path, mode, is_dir) in &l.special_modes {
+            let later = &layers[i + 1..];
+            let gone = later
+                .iter()
+                .any(|n| n.deleted(path) || (!is_dir && n.wrote(path)));
+            if !gone {
+                out.push(drydock_lint::LayerMode {
+                    layer: l.index,
+                    path: path.to_string(),
+                    mode: *mode,
+                    is_dir: *is_dir,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The layer cache directory: the flag, else the user cache dir.
 fn cache_dir(flag: &Option<PathBuf>) -> Result<PathBuf> {
     match flag {
@@ -442,6 +465,10 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         let lint = drydock_lint::LintConfig::default();
         let raw = (!image.config_json.is_null()).then_some(&image.config_json);
         misconfigurations = drydock_lint::lint_image_config(&image.config, raw, &lint);
+        misconfigurations.extend(drydock_lint::lint_layer_modes(
+            &surviving_modes(&layers),
+            &lint,
+        ));
         misconfigurations.retain(|m: &drydock_lint::Misconfig| {
             filter.severities.is_empty()
                 || drydock_vulndb::Severity::parse(m.severity.as_str())

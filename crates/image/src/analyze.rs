@@ -163,6 +163,10 @@ pub struct LayerAnalysis<T> {
     /// [`AnalyzeOptions::record_paths`], the default): tells whether this layer replaced a
     /// lower file or directory.
     pub path_hashes: Vec<u64>,
+    /// Entries whose mode matters for security: regular files with the setuid or setgid bit,
+    /// and world-writable directories without the sticky bit. `(path, mode, is_dir)`.
+    #[serde(default)]
+    pub special_modes: Vec<(ImagePath, u32, bool)>,
     pub stats: LayerStats,
     pub warnings: Vec<String>,
 }
@@ -332,6 +336,7 @@ pub fn analyze_layer<A: Analyzer>(
         whiteouts: Vec::new(),
         opaque_dirs: Vec::new(),
         path_hashes: Vec::new(),
+        special_modes: Vec::new(),
         stats: LayerStats::default(),
         warnings: Vec::new(),
     };
@@ -372,6 +377,11 @@ pub fn analyze_layer<A: Analyzer>(
             let mode = header.mode().unwrap_or(0);
             if opts.record_paths && !kind.is_dir() {
                 out.path_hashes.push(path_hash(&path));
+            }
+            if (kind.is_file() && mode & 0o6000 != 0)
+                || (kind.is_dir() && mode & 0o002 != 0 && mode & 0o1000 == 0)
+            {
+                out.special_modes.push((path.clone(), mode, kind.is_dir()));
             }
             if kind.is_dir() {
                 out.stats.dirs += 1;
@@ -504,6 +514,7 @@ impl<T> LayerAnalysis<T> {
             whiteouts: self.whiteouts,
             opaque_dirs: self.opaque_dirs,
             path_hashes: self.path_hashes,
+            special_modes: self.special_modes,
             stats: self.stats,
             warnings: self.warnings,
         }
@@ -522,6 +533,7 @@ impl<A, B> LayerAnalysis<(Option<A>, Option<B>)> {
             whiteouts: self.whiteouts.clone(),
             opaque_dirs: self.opaque_dirs.clone(),
             path_hashes: self.path_hashes.clone(),
+            special_modes: self.special_modes.clone(),
             stats: self.stats.clone(),
             warnings: self.warnings,
         };
@@ -533,6 +545,7 @@ impl<A, B> LayerAnalysis<(Option<A>, Option<B>)> {
             whiteouts: self.whiteouts,
             opaque_dirs: self.opaque_dirs,
             path_hashes: self.path_hashes,
+            special_modes: self.special_modes,
             stats: self.stats,
             warnings: Vec::new(),
         };

@@ -191,6 +191,7 @@ mod tests {
             whiteouts: vec![],
             opaque_dirs: vec![],
             path_hashes: vec![],
+            special_modes: vec![],
             stats: LayerStats::default(),
             warnings: vec![],
         }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// Cache format version: part of every key.
-const FORMAT: &str = "drydock-layer-cache/1";
+const FORMAT: &str = "drydock-layer-cache/2";
 
 /// A directory of cached layer analyses.
 #[derive(Debug, Clone)]

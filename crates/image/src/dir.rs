@@ -30,6 +30,7 @@ pub fn analyze_dir<A: Analyzer>(root: &Path, analyzer: &A) -> Result<LayerAnalys
         whiteouts: Vec::new(),
         opaque_dirs: Vec::new(),
         path_hashes: Vec::new(),
+        special_modes: Vec::new(),
         stats: LayerStats::default(),
         warnings: Vec::new(),
     };

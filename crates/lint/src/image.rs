@@ -118,3 +118,64 @@ fn is_docker_format(raw: &serde_json::Value) -> bool {
             .and_then(|c| c.get("Healthcheck"))
             .is_some()
 }
+
+/// A file or directory whose mode matters, as the layer walk found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerMode {
+    /// The layer that wrote the entry (0 = the bottom layer).
+    pub layer: usize,
+    /// Absolute path in the image.
+    pub path: String,
+    pub mode: u32,
+    pub is_dir: bool,
+}
+
+/// Directories whose contents the system trusts: world-writable without the sticky bit, any
+/// user of the container can replace what is in them.
+const SYSTEM_DIRS: &[&str] = &[
+    "/", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/etc", "/opt", "/var", "/root",
+    "/boot", "/srv",
+];
+
+fn is_system_dir(path: &str) -> bool {
+    SYSTEM_DIRS
+        .iter()
+        .any(|d| path == *d || (d.len() > 1 && path.starts_with(&format!("{d}/"))))
+}
+
+/// Layer-walk rules: setuid/setgid files added by layers above the first (the base) that are
+/// still in the final image (DD-IMG-005), and world-writable system directories without the
+/// sticky bit (DD-IMG-006). The caller passes only entries that survive in the final image.
+pub fn lint_layer_modes(entries: &[LayerMode], cfg: &LintConfig) -> Vec<Misconfig> {
+    let mut out = Vec::new();
+    for e in entries {
+        let id = if e.is_dir {
+            if !is_system_dir(&e.path) || e.mode & 0o002 == 0 || e.mode & 0o1000 != 0 {
+                continue;
+            }
+            "DD-IMG-006"
+        } else {
+            if e.layer == 0 || e.mode & 0o6000 == 0 {
+                continue;
+            }
+            "DD-IMG-005"
+        };
+        let bits = match (e.mode & 0o4000 != 0, e.mode & 0o2000 != 0, e.is_dir) {
+            (_, _, true) => "world-writable without the sticky bit",
+            (true, true, false) => "setuid and setgid",
+            (true, false, false) => "setuid",
+            _ => "setgid",
+        };
+        let msg = format!(
+            "{} is {bits} (mode {:04o}), written by layer {}",
+            e.path,
+            e.mode & 0o7777,
+            e.layer
+        );
+        if let Some(m) = cfg.finding(id, &e.path, None, None, msg) {
+            out.push(m);
+        }
+    }
+    sort_findings(&mut out);
+    out
+}

@@ -24,7 +24,7 @@ mod yamlpos;
 
 pub use dockerfile::{BuildContext, lint_dockerfile, lint_dockerfile_in_context};
 pub use error::{LintError, Result};
-pub use image::lint_image_config;
+pub use image::{LayerMode, lint_image_config, lint_layer_modes};
 pub use k8s::lint_kubernetes;
 pub use report::{ConfigReport, FileEntry, FileKind, FileStatus, Summary, Tool, render_table};
 pub use secrets::{SecretDetector, SecretMatch, builtin_detector};
