@@ -53,6 +53,7 @@ pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
         bail!("{}: no such file or directory", args.path.display());
     }
     let mut cfg = LintConfig {
+        secret_detector: Some(&crate::scan::lint_secret_detector),
         allowed_registries: args.allowed_registries.clone(),
         ..LintConfig::default()
     };

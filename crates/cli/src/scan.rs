@@ -191,6 +191,41 @@ fn filter(args: &ImageArgs) -> Filter {
     }
 }
 
+/// The lint checks' secret detector (ENV/ARG/LABEL values, RUN scripts, image Env/Labels): the
+/// lint crate's built-in patterns plus every rule of the secrets crate.
+pub fn lint_secret_detector(text: &str) -> Vec<drydock_lint::SecretMatch> {
+    static SCANNER: std::sync::OnceLock<drydock_secrets::Scanner> = std::sync::OnceLock::new();
+    let scanner = SCANNER.get_or_init(|| {
+        drydock_secrets::Scanner::with_options(
+            drydock_secrets::Rules::builtin(),
+            drydock_secrets::ScanOptions {
+                show_secrets: true,
+                ..Default::default()
+            },
+        )
+    });
+    // the lint crate's own Dockerfile-specific patterns (e.g. `chpasswd` input) stay; the
+    // secrets crate adds every credential rule it has, where they do not overlap
+    let mut out = drydock_lint::builtin_detector(text);
+    for m in scanner.scan_text("lint", text.as_bytes()) {
+        let Some(secret) = m.secret.as_deref().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        if let Some(start) = text.find(secret) {
+            let end = start + secret.len();
+            if out.iter().any(|o| o.start < end && start < o.end) {
+                continue;
+            }
+            out.push(drydock_lint::SecretMatch {
+                kind: m.rule_id.clone(),
+                start,
+                end,
+            });
+        }
+    }
+    out
+}
+
 /// Setuid/setgid files and world-writable directories from the layer walk that are still in
 /// the final image: not deleted, and (for files) not written again by a later layer.
 fn surviving_modes<T>(layers: &[drydock_image::LayerAnalysis<T>]) -> Vec<drydock_lint::LayerMode> {
@@ -462,7 +497,10 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
     if let Some(image) = &image
         && args.scanners.contains(&crate::Scanner::Misconfig)
     {
-        let lint = drydock_lint::LintConfig::default();
+        let lint = drydock_lint::LintConfig {
+            secret_detector: Some(&lint_secret_detector),
+            ..Default::default()
+        };
         let raw = (!image.config_json.is_null()).then_some(&image.config_json);
         misconfigurations = drydock_lint::lint_image_config(&image.config, raw, &lint);
         misconfigurations.extend(drydock_lint::lint_layer_modes(

@@ -256,3 +256,29 @@ fn kubernetes_file_and_usage_errors() {
         .assert()
         .code(2);
 }
+
+/// `drydock config` reuses the secrets crate's rules: a PyPI token shape (which the lint
+/// crate's own patterns do not know) in an ENV value is reported. The token is fake.
+#[test]
+fn dockerfile_secrets_use_the_secrets_crate_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("pypi-AgEFake{}", "Zq8x".repeat(14));
+    let digest = "a".repeat(64);
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!(
+            "FROM alpine:3.20@sha256:{digest}\nUSER 10001\nENV UPLOAD_NOTE={token}\nHEALTHCHECK CMD true\n"
+        ),
+    )
+    .unwrap();
+    let out = drydock()
+        .arg("config")
+        .arg(dir.path())
+        .args(["-f", "json", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("DD-DF-004"), "{text}");
+    assert!(text.contains("pypi-token"), "{text}");
+    assert!(!text.contains(&token), "the token must be redacted: {text}");
+}
