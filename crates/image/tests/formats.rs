@@ -388,9 +388,28 @@ fn default_platform_takes_a_single_image_as_it_is() {
     );
 }
 
-/// Serves blobs from an OCI layout directory, as a registry client would stream them.
+/// Serves blobs from an OCI layout directory, as a registry client would stream them, and
+/// counts the opens. A hostile one serves other bytes than the digest names.
 #[derive(Debug)]
-struct DirFetcher(std::path::PathBuf, bool);
+struct DirFetcher {
+    dir: std::path::PathBuf,
+    hostile: bool,
+    opens: std::sync::atomic::AtomicUsize,
+}
+
+impl DirFetcher {
+    fn new(dir: &std::path::Path, hostile: bool) -> DirFetcher {
+        DirFetcher {
+            dir: dir.to_path_buf(),
+            hostile,
+            opens: Default::default(),
+        }
+    }
+
+    fn opens(&self) -> usize {
+        self.opens.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
 
 impl drydock_image::BlobFetcher for DirFetcher {
     fn open_blob(
@@ -398,10 +417,11 @@ impl drydock_image::BlobFetcher for DirFetcher {
         digest: &str,
         _size: u64,
     ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        self.opens.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let hex = digest.strip_prefix("sha256:").unwrap();
-        let mut bytes = std::fs::read(self.0.join("blobs/sha256").join(hex))?;
-        if self.1 {
-            // a hostile server: same length, other content (still a valid gzip stream)
+        let mut bytes = std::fs::read(self.dir.join("blobs/sha256").join(hex))?;
+        if self.hostile {
+            // a hostile server: other content than the digest names
             bytes = tk::layer_tar(&[Entry::file("etc/evil", "x")]);
         }
         Ok(Box::new(std::io::Cursor::new(bytes)))
@@ -426,7 +446,7 @@ fn images_from_fetched_manifests_stream_their_layers() {
         &d.manifest_digest,
         &blob(&d.manifest_digest),
         &blob(&d.config_digest),
-        std::sync::Arc::new(DirFetcher(layout.clone(), false)),
+        std::sync::Arc::new(DirFetcher::new(&layout, false)),
     )
     .unwrap();
     assert_eq!(img.format, Format::Registry);
@@ -439,7 +459,7 @@ fn images_from_fetched_manifests_stream_their_layers() {
         &d.manifest_digest,
         &blob(&d.manifest_digest),
         &blob(&d.config_digest),
-        std::sync::Arc::new(DirFetcher(layout.clone(), true)),
+        std::sync::Arc::new(DirFetcher::new(&layout, true)),
     )
     .unwrap();
     let err = analyze_image(&bad, &WANTED, &AnalyzeOptions::default(), &|_, _| {}).unwrap_err();
@@ -454,26 +474,10 @@ fn images_from_fetched_manifests_stream_their_layers() {
         &d.manifest_digest,
         &blob(&d.manifest_digest),
         b"{}",
-        std::sync::Arc::new(DirFetcher(layout, false)),
+        std::sync::Arc::new(DirFetcher::new(&layout, false)),
     )
     .unwrap_err();
     assert!(matches!(err, ImageError::DigestMismatch { .. }), "{err}");
-}
-
-/// Counts blob opens, serving from an OCI layout directory.
-#[derive(Debug, Default)]
-struct CountingFetcher(std::path::PathBuf, std::sync::atomic::AtomicUsize);
-
-impl drydock_image::BlobFetcher for CountingFetcher {
-    fn open_blob(
-        &self,
-        digest: &str,
-        _size: u64,
-    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
-        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let bytes = std::fs::read(self.0.join("blobs/sha256").join(&digest[7..]))?;
-        Ok(Box::new(std::io::Cursor::new(bytes)))
-    }
 }
 
 #[test]
@@ -490,7 +494,7 @@ fn cached_layers_are_not_read_again() {
     );
     let blob =
         |digest: &str| std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
-    let fetcher = Arc::new(CountingFetcher(layout.clone(), Default::default()));
+    let fetcher = Arc::new(DirFetcher::new(&layout, false));
     let img = Image::from_manifest(
         "r/alpine",
         vec![],
@@ -509,14 +513,10 @@ fn cached_layers_are_not_read_again() {
         }
     };
     let cold = analyze_image_cached(&img, &WANTED, &opts, &cache, &count_hits).unwrap();
-    assert_eq!(fetcher.1.load(Ordering::SeqCst), 3);
+    assert_eq!(fetcher.opens(), 3);
     assert_eq!(hits.load(Ordering::SeqCst), 0);
     let warm = analyze_image_cached(&img, &WANTED, &opts, &cache, &count_hits).unwrap();
-    assert_eq!(
-        fetcher.1.load(Ordering::SeqCst),
-        3,
-        "a warm scan reads no blob"
-    );
+    assert_eq!(fetcher.opens(), 3, "a warm scan reads no blob");
     assert_eq!(hits.load(Ordering::SeqCst), 3);
     for (c, w) in cold.iter().zip(&warm) {
         assert_eq!(c.diff_id, w.diff_id);
@@ -530,14 +530,14 @@ fn cached_layers_are_not_read_again() {
 
     // a different analyzer is a different key
     analyze_image_cached(&img, &Lengths, &opts, &cache, &count_hits).unwrap();
-    assert_eq!(fetcher.1.load(Ordering::SeqCst), 6);
+    assert_eq!(fetcher.opens(), 6);
 
     // a corrupt entry is a miss (and is replaced), never an error or wrong data
     for e in std::fs::read_dir(dir.path().join("cache/layers")).unwrap() {
         std::fs::write(e.unwrap().path(), b"{\"truncated").unwrap();
     }
     let again = analyze_image_cached(&img, &WANTED, &opts, &cache, &count_hits).unwrap();
-    assert_eq!(fetcher.1.load(Ordering::SeqCst), 9);
+    assert_eq!(fetcher.opens(), 9);
     assert_eq!(again.len(), 3);
 
     // bounded: a tiny cache keeps at most what fits
