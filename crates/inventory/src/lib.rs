@@ -7,6 +7,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod lang;
 pub mod os;
 pub mod rpm;
 

@@ -1,0 +1,15 @@
+//! TODO: cataloger (being written).
+
+use super::{LangPackage, Scope};
+
+pub fn wants(_path: &str, _scope: Scope) -> bool {
+    false
+}
+
+pub fn parse(_path: &str, _content: &[u8], _warnings: &mut Vec<String>) -> Vec<LangPackage> {
+    Vec::new()
+}
+
+pub fn parse_binary(_content: &[u8], _warnings: &mut Vec<String>) -> Option<Vec<LangPackage>> {
+    None
+}
