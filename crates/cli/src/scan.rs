@@ -443,9 +443,15 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
             args.cache_max_size << 20,
         )?)
     };
+    let libraries = args.pkg_types.contains(&crate::PkgType::Library);
+    let inventory = match (&image, !libraries) {
+        (_, true) => InventoryAnalyzer::os_only(),
+        (Some(_), false) => InventoryAnalyzer::image(),
+        (None, false) => InventoryAnalyzer::fs(),
+    };
     let (layers, secret_layers) = match (&image, &secret_scanner) {
         (Some(image), Some(scanner)) => {
-            let analyzer = Both(InventoryAnalyzer, scanner);
+            let analyzer = Both(inventory, scanner);
             let both = match &cache {
                 Some(c) => analyze_image_cached(image, &analyzer, &opts, c, &progress),
                 None => analyze_image(image, &analyzer, &opts, &progress),
@@ -456,20 +462,20 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         }
         (Some(image), None) => (
             match &cache {
-                Some(c) => analyze_image_cached(image, &InventoryAnalyzer, &opts, c, &progress),
-                None => analyze_image(image, &InventoryAnalyzer, &opts, &progress),
+                Some(c) => analyze_image_cached(image, &inventory, &opts, c, &progress),
+                None => analyze_image(image, &inventory, &opts, &progress),
             }
             .with_context(what)?,
             None,
         ),
         (None, Some(scanner)) => {
-            let (inv, sec) = analyze_dir(&args.image, &Both(InventoryAnalyzer, scanner))
+            let (inv, sec) = analyze_dir(&args.image, &Both(inventory, scanner))
                 .with_context(what)?
                 .split();
             (vec![inv], Some(vec![sec]))
         }
         (None, None) => (
-            vec![analyze_dir(&args.image, &InventoryAnalyzer).with_context(what)?],
+            vec![analyze_dir(&args.image, &inventory).with_context(what)?],
             None,
         ),
     };
@@ -535,6 +541,9 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
     let diff_ids: Vec<String> = layers.iter().map(|l| l.diff_id.clone()).collect();
     let view = MergedView::apply(layers);
     let mut inventory = build_inventory(&view, &diff_ids);
+    if !args.pkg_types.contains(&crate::PkgType::Os) {
+        inventory.packages.retain(|p| !p.kind.is_os());
+    }
     warnings.append(&mut inventory.warnings);
     let matched = if want_vulns {
         match_inventory(&db, &inventory).context("matching packages against the DB")?

@@ -34,6 +34,14 @@ pub trait Analyzer: Sync {
     /// Does this analyzer want the content of the file at `path`?
     fn wants(&self, path: &ImagePath) -> bool;
 
+    /// Also hand every regular file with an execute bit to [`Analyzer::analyze`], whatever
+    /// its path (for catalogers that recognise binaries by content: Go build info,
+    /// cargo-auditable). `analyze` then sees files `wants` did not ask for and must check
+    /// the content itself.
+    fn wants_executables(&self) -> bool {
+        false
+    }
+
     /// Files bigger than this are skipped with a warning (they are never read).
     fn max_file_size(&self) -> u64 {
         64 << 20
@@ -59,6 +67,10 @@ impl<A: Analyzer + ?Sized> Analyzer for &A {
 
     fn wants(&self, path: &ImagePath) -> bool {
         (**self).wants(path)
+    }
+
+    fn wants_executables(&self) -> bool {
+        (**self).wants_executables()
     }
 
     fn max_file_size(&self) -> u64 {
@@ -91,6 +103,10 @@ impl<A: Analyzer, B: Analyzer> Analyzer for Both<A, B> {
         self.0.wants(path) || self.1.wants(path)
     }
 
+    fn wants_executables(&self) -> bool {
+        self.0.wants_executables() || self.1.wants_executables()
+    }
+
     fn max_file_size(&self) -> u64 {
         self.0.max_file_size().max(self.1.max_file_size())
     }
@@ -102,12 +118,16 @@ impl<A: Analyzer, B: Analyzer> Analyzer for Both<A, B> {
         warnings: &mut Vec<String>,
     ) -> Option<Self::Output> {
         let len = content.len() as u64;
-        let a = (self.0.wants(path) && len <= self.0.max_file_size())
-            .then(|| self.0.analyze(path, content, warnings))
-            .flatten();
-        let b = (self.1.wants(path) && len <= self.1.max_file_size())
-            .then(|| self.1.analyze(path, content, warnings))
-            .flatten();
+        // an executable one side did not ask for by name reaches it only if it takes
+        // executables (it checks the content); the walker already filtered by mode
+        let a = ((self.0.wants(path) || self.0.wants_executables())
+            && len <= self.0.max_file_size())
+        .then(|| self.0.analyze(path, content, warnings))
+        .flatten();
+        let b = ((self.1.wants(path) || self.1.wants_executables())
+            && len <= self.1.max_file_size())
+        .then(|| self.1.analyze(path, content, warnings))
+        .flatten();
         (a.is_some() || b.is_some()).then_some((a, b))
     }
 }
@@ -192,6 +212,11 @@ impl Default for AnalyzeOptions {
             record_paths: true,
         }
     }
+}
+
+/// Is the regular file at `path` (with `mode`) for `analyzer`: by name, or as an executable?
+pub(crate) fn wanted<A: Analyzer>(analyzer: &A, path: &ImagePath, mode: u32) -> bool {
+    analyzer.wants(path) || (mode & 0o111 != 0 && analyzer.wants_executables())
 }
 
 /// Bytes of recently analysed file content kept per layer for hard links to them.
@@ -394,7 +419,7 @@ pub fn analyze_layer<A: Analyzer>(
                 out.symlinks.push((path, target));
             } else if kind.is_hard_link() {
                 out.stats.hardlinks += 1;
-                if analyzer.wants(&path) {
+                if wanted(analyzer, &path, mode) {
                     let target = entry
                         .link_name_bytes()
                         .map(|t| ImagePath::from_bytes(&t).0)
@@ -418,7 +443,7 @@ pub fn analyze_layer<A: Analyzer>(
                 out.stats.files += 1;
                 let size = entry.size();
                 out.stats.file_bytes += size;
-                if !analyzer.wants(&path) {
+                if !wanted(analyzer, &path, mode) {
                     continue;
                 }
                 if size > analyzer.max_file_size() {

@@ -72,7 +72,7 @@ pub fn analyze_dir<A: Analyzer>(root: &Path, analyzer: &A) -> Result<LayerAnalys
             out.stats.files += 1;
             let Ok(m) = entry.metadata() else { continue };
             out.stats.file_bytes += m.len();
-            if !analyzer.wants(&path) {
+            if !crate::analyze::wanted(analyzer, &path, m.permissions().mode()) {
                 continue;
             }
             if m.len() > analyzer.max_file_size() {

@@ -13,6 +13,7 @@ pub mod rpm;
 
 pub use apk::ApkEntry;
 pub use dpkg::DpkgEntry;
+pub use lang::{Ecosystem, LangPackage, Scope};
 pub use os::OsInfo;
 pub use rpm::{RpmDb, RpmEntry};
 
@@ -60,17 +61,52 @@ pub enum Artifact {
     /// `/etc/redhat-release` and the other RPM distributions' release files.
     RpmRelease(OsInfo),
     Rpm(RpmDb),
+    /// Language packages from one file (lockfile, installed metadata, archive, binary).
+    Lang(Vec<LangPackage>),
 }
 
-/// The analyzer for OS detection and OS package catalogers.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct InventoryAnalyzer;
+/// Text manifests and lockfiles bigger than this are skipped with a warning (the biggest real
+/// lockfiles are a few MiB); archives and binaries may be up to [`MAX_BINARY_SIZE`].
+pub const MAX_MANIFEST_SIZE: u64 = 32 << 20;
+/// Largest jar/war/ear or executable read whole (they are parsed in memory).
+pub const MAX_BINARY_SIZE: u64 = 384 << 20;
 
-impl Analyzer for InventoryAnalyzer {
-    type Output = Artifact;
+/// The analyzer for OS detection, OS package catalogers and (unless turned off) the language
+/// package catalogers of [`lang`].
+#[derive(Debug, Clone, Copy)]
+pub struct InventoryAnalyzer {
+    /// Which language package files to read; `None` reads OS packages only.
+    pub lang: Option<Scope>,
+}
 
-    fn wants(&self, path: &ImagePath) -> bool {
-        let p = path.as_str();
+impl Default for InventoryAnalyzer {
+    /// OS packages plus installed language packages: what an image scan reads.
+    fn default() -> Self {
+        InventoryAnalyzer {
+            lang: Some(Scope::Image),
+        }
+    }
+}
+
+impl InventoryAnalyzer {
+    /// For an image: OS packages and installed language packages.
+    pub fn image() -> Self {
+        Self::default()
+    }
+
+    /// For a source tree: also lockfiles and manifests.
+    pub fn fs() -> Self {
+        InventoryAnalyzer {
+            lang: Some(Scope::Fs),
+        }
+    }
+
+    /// OS packages only.
+    pub fn os_only() -> Self {
+        InventoryAnalyzer { lang: None }
+    }
+
+    fn wants_os(p: &str) -> bool {
         // cheap first-byte gate: this is called for every file of every layer
         match p.as_bytes().first() {
             Some(b'e' | b'u' | b'v' | b'l') => {}
@@ -89,16 +125,53 @@ impl Analyzer for InventoryAnalyzer {
                 && !p[DPKG_STATUS_D.len()..].contains('/')
                 && !p.ends_with(".md5sums"))
     }
+}
+
+/// Is this an archive or binary (large limit) rather than a text manifest?
+fn is_binary_kind(p: &str) -> bool {
+    let name = p.rsplit('/').next().unwrap_or(p);
+    let Some((_, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    ["jar", "war", "ear", "jpi", "hpi"]
+        .iter()
+        .any(|e| ext.eq_ignore_ascii_case(e))
+}
+
+impl Analyzer for InventoryAnalyzer {
+    type Output = Artifact;
+
+    fn wants(&self, path: &ImagePath) -> bool {
+        let p = path.as_str();
+        Self::wants_os(p) || self.lang.is_some_and(|scope| lang::wants(p, scope))
+    }
+
+    fn wants_executables(&self) -> bool {
+        self.lang.is_some()
+    }
 
     /// Versioned: bump the suffix whenever the files wanted or the output for the same file
     /// change (a layer cache must not return analyses made before RPM databases were read).
     fn id(&self) -> String {
-        format!("drydock-inventory@{}/rpm-1", env!("CARGO_PKG_VERSION"))
+        let lang = match self.lang {
+            None => "none",
+            Some(Scope::Image) => "image",
+            Some(Scope::Fs) => "fs",
+        };
+        format!(
+            "drydock-inventory@{}/rpm-1/lang-1-{lang}",
+            env!("CARGO_PKG_VERSION")
+        )
     }
 
-    /// rpmdbs are large (up to [`rpm::MAX_RPMDB_SIZE`]); the other wanted files are small.
+    /// rpmdbs (up to [`rpm::MAX_RPMDB_SIZE`]) and archives/binaries (up to
+    /// [`MAX_BINARY_SIZE`]) are large; text manifests are capped lower in `analyze`.
     fn max_file_size(&self) -> u64 {
-        rpm::MAX_RPMDB_SIZE
+        if self.lang.is_some() {
+            rpm::MAX_RPMDB_SIZE.max(MAX_BINARY_SIZE)
+        } else {
+            rpm::MAX_RPMDB_SIZE
+        }
     }
 
     fn analyze(
@@ -107,6 +180,28 @@ impl Analyzer for InventoryAnalyzer {
         content: &[u8],
         warnings: &mut Vec<String>,
     ) -> Option<Artifact> {
+        let p = path.as_str();
+        if !Self::wants_os(p) {
+            let scope = self.lang?;
+            if lang::wants(p, scope) {
+                if !is_binary_kind(p) && content.len() as u64 > MAX_MANIFEST_SIZE {
+                    warnings.push(format!(
+                        "{path}: {} bytes exceeds the {MAX_MANIFEST_SIZE} byte limit for package manifests; skipped",
+                        content.len()
+                    ));
+                    return None;
+                }
+                let mut w = Vec::new();
+                let pkgs = lang::parse(p, content, scope, &mut w);
+                warnings.extend(w.into_iter().map(|m| format!("{path}: {m}")));
+                return (!pkgs.is_empty()).then_some(Artifact::Lang(pkgs));
+            }
+            // an executable offered for its content (Go build info, cargo-auditable)
+            let mut w = Vec::new();
+            let pkgs = lang::parse_executable(content, &mut w);
+            warnings.extend(w.into_iter().map(|m| format!("{path}: {m}")));
+            return pkgs.filter(|p| !p.is_empty()).map(Artifact::Lang);
+        }
         match parse_artifact(path, content) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -169,6 +264,14 @@ pub enum PackageKind {
     Deb,
     Apk,
     Rpm,
+    Pypi,
+    Npm,
+    Maven,
+    Go,
+    Cargo,
+    Gem,
+    Composer,
+    Nuget,
 }
 
 impl PackageKind {
@@ -177,6 +280,49 @@ impl PackageKind {
             PackageKind::Deb => "deb",
             PackageKind::Apk => "apk",
             PackageKind::Rpm => "rpm",
+            PackageKind::Pypi => "pypi",
+            PackageKind::Npm => "npm",
+            PackageKind::Maven => "maven",
+            PackageKind::Go => "go",
+            PackageKind::Cargo => "cargo",
+            PackageKind::Gem => "gem",
+            PackageKind::Composer => "composer",
+            PackageKind::Nuget => "nuget",
+        }
+    }
+
+    /// The language ecosystem, `None` for OS packages.
+    pub fn ecosystem(self) -> Option<Ecosystem> {
+        Some(match self {
+            PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => return None,
+            PackageKind::Pypi => Ecosystem::Pypi,
+            PackageKind::Npm => Ecosystem::Npm,
+            PackageKind::Maven => Ecosystem::Maven,
+            PackageKind::Go => Ecosystem::Go,
+            PackageKind::Cargo => Ecosystem::Cargo,
+            PackageKind::Gem => Ecosystem::Gem,
+            PackageKind::Composer => Ecosystem::Composer,
+            PackageKind::Nuget => Ecosystem::Nuget,
+        })
+    }
+
+    /// An OS package (deb, apk, rpm)?
+    pub fn is_os(self) -> bool {
+        self.ecosystem().is_none()
+    }
+}
+
+impl From<Ecosystem> for PackageKind {
+    fn from(e: Ecosystem) -> Self {
+        match e {
+            Ecosystem::Pypi => PackageKind::Pypi,
+            Ecosystem::Npm => PackageKind::Npm,
+            Ecosystem::Maven => PackageKind::Maven,
+            Ecosystem::Go => PackageKind::Go,
+            Ecosystem::Cargo => PackageKind::Cargo,
+            Ecosystem::Gem => PackageKind::Gem,
+            Ecosystem::Composer => PackageKind::Composer,
+            Ecosystem::Nuget => PackageKind::Nuget,
         }
     }
 }
@@ -203,6 +349,9 @@ pub struct Package {
     /// `name:stream/package` so that one stream's fixes never apply to another's packages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// A development-only dependency (from a lockfile that says so).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
     /// Index of the layer that introduced this package (this name at this version).
     pub layer_index: usize,
     /// diffID of that layer.
@@ -296,6 +445,48 @@ fn purl(
         Ok(p.to_string())
     };
     build().unwrap_or_else(|_| format!("pkg:{ty}/{namespace}/{name}@{version}"))
+}
+
+/// purl of a language package: Maven `group:artifact` → namespace `group`, npm
+/// `@scope/name` → namespace `@scope`, Go `a/b/c` → namespace `a/b`, Composer `v/p` → `v`.
+fn lang_purl(p: &LangPackage) -> String {
+    let (ns, name) = match p.ecosystem {
+        Ecosystem::Maven => p.name.split_once(':').unwrap_or(("", &p.name)),
+        Ecosystem::Npm | Ecosystem::Composer => p.name.split_once('/').unwrap_or(("", &p.name)),
+        Ecosystem::Go => p.name.rsplit_once('/').unwrap_or(("", &p.name)),
+        _ => ("", p.name.as_str()),
+    };
+    let ty = p.ecosystem.purl_type();
+    let build = || -> Result<String, packageurl::Error> {
+        let mut u = packageurl::PackageUrl::new(ty, name)?;
+        if !ns.is_empty() {
+            u.with_namespace(ns)?;
+        }
+        u.with_version(p.version.as_str())?;
+        Ok(u.to_string())
+    };
+    build().unwrap_or_else(|_| format!("pkg:{ty}/{}@{}", p.name, p.version))
+}
+
+fn lang_package(p: &LangPackage, file: &str, layer: usize, diff_id: String) -> Package {
+    Package {
+        kind: p.ecosystem.into(),
+        name: p.name.clone(),
+        version: p.version.clone(),
+        arch: None,
+        source_name: p.name.clone(),
+        source_version: p.version.clone(),
+        purl: lang_purl(p),
+        license: p.license.clone(),
+        path: match &p.inner_path {
+            Some(inner) => format!("{file}!/{inner}"),
+            None => file.to_string(),
+        },
+        module: None,
+        dev: p.dev,
+        layer_index: layer,
+        layer_diff_id: diff_id,
+    }
 }
 
 /// The purl namespace of RPM packages: the distro id (`rhel`, `almalinux`, `amzn`, `sles`,
@@ -392,6 +583,7 @@ pub fn build_inventory(view: &MergedView<Artifact>, layer_diff_ids: &[String]) -
                             .unwrap_or_else(|| e.version.clone()),
                         license: None,
                         module: None,
+                        dev: false,
                         path: format!("{path}"),
                         layer_index: layer,
                         layer_diff_id: diff(layer),
@@ -429,6 +621,7 @@ pub fn build_inventory(view: &MergedView<Artifact>, layer_diff_ids: &[String]) -
                         source_version: e.version.clone(),
                         license: e.license.clone(),
                         module: None,
+                        dev: false,
                         path: format!("{path}"),
                         layer_index: layer,
                         layer_diff_id: diff(layer),
@@ -492,10 +685,33 @@ pub fn build_inventory(view: &MergedView<Artifact>, layer_diff_ids: &[String]) -
                         },
                         license: e.license.clone(),
                         module: e.module_stream(),
+                        dev: false,
                         path: format!("{path}"),
                         layer_index: layer,
                         layer_diff_id: diff(layer),
                     });
+                }
+            }
+            Artifact::Lang(pkgs) => {
+                let layers = introduced_layers(versions, |a| match a {
+                    Artifact::Lang(ps) => ps
+                        .iter()
+                        .map(|p| {
+                            (
+                                (p.ecosystem, p.name.clone(), p.inner_path.clone()),
+                                p.version.clone(),
+                            )
+                        })
+                        .collect(),
+                    _ => vec![],
+                });
+                for p in pkgs {
+                    let layer = layers
+                        .get(&(p.ecosystem, p.name.clone(), p.inner_path.clone()))
+                        .copied()
+                        .unwrap_or(last.layer);
+                    inv.packages
+                        .push(lang_package(p, &format!("{path}"), layer, diff(layer)));
                 }
             }
             _ => {}

@@ -39,7 +39,7 @@ fn inventory_and_layer_warnings(layers: Vec<Vec<Entry>>) -> (Inventory, Vec<Stri
     let image = Image::open(dir.path(), &OpenOptions::default()).unwrap();
     let analysed = analyze_image(
         &image,
-        &InventoryAnalyzer,
+        &InventoryAnalyzer::default(),
         &AnalyzeOptions::default(),
         &|_, _| {},
     )

@@ -206,31 +206,47 @@ fn choose_severity(
     (Severity::Unknown, None)
 }
 
-/// Match an inventory's OS packages against the advisory source.
+/// Caches shared by every package of one match run.
+#[derive(Default)]
+struct Lookups {
+    by_key: HashMap<(String, String), Vec<AffectedRecord>>,
+    vulns: HashMap<String, Option<VulnRecord>>,
+}
+
+/// Match an inventory's packages against the advisory source: OS packages in the distro's
+/// namespace, language packages in their ecosystem's.
 pub fn match_inventory(
     src: &dyn AdvisorySource,
     inv: &Inventory,
 ) -> Result<MatchResult, MatchError> {
     let mut result = MatchResult::default();
-    let os_pkgs: Vec<&Package> = inv
-        .packages
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.kind,
-                PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
-            )
-        })
-        .collect();
+    let mut cache = Lookups::default();
+    match_os_packages(src, inv, &mut cache, &mut result)?;
+    match_lang_packages(src, inv, &mut cache, &mut result)?;
+    result.findings.sort_by(|a, b| {
+        (&a.package.name, &a.package.path, &a.id).cmp(&(&b.package.name, &b.package.path, &b.id))
+    });
+    result.warnings.sort();
+    result.warnings.dedup();
+    Ok(result)
+}
+
+fn match_os_packages(
+    src: &dyn AdvisorySource,
+    inv: &Inventory,
+    cache: &mut Lookups,
+    result: &mut MatchResult,
+) -> Result<(), MatchError> {
+    let os_pkgs: Vec<&Package> = inv.packages.iter().filter(|p| p.kind.is_os()).collect();
     if os_pkgs.is_empty() {
-        return Ok(result);
+        return Ok(());
     }
     let Some(os) = &inv.os else {
         result.warnings.push(format!(
             "operating system not detected: {} OS packages were not matched",
             os_pkgs.len()
         ));
-        return Ok(result);
+        return Ok(());
     };
     let ns = namespace::distro_namespace(
         &os.id,
@@ -243,17 +259,15 @@ pub fn match_inventory(
             os.display(),
             os_pkgs.len()
         ));
-        return Ok(result);
+        return Ok(());
     };
     let Some(scheme) = Scheme::for_namespace(&ns) else {
         result.warnings.push(format!(
             "no version scheme for namespace {ns}; OS packages not matched"
         ));
-        return Ok(result);
+        return Ok(());
     };
     result.namespace = Some(ns.clone());
-    let mut by_key: HashMap<String, Vec<AffectedRecord>> = HashMap::new();
-    let mut vulns: HashMap<String, Option<VulnRecord>> = HashMap::new();
     for pkg in os_pkgs {
         // (query key, version compared): Debian/Alpine key on the source package / origin;
         // RPM feeds key on the binary name (AlmaLinux OSV, ALAS, Oracle OVAL, SUSE CVRF) or on
@@ -274,120 +288,188 @@ pub fn match_inventory(
         }
         keys.push((pkg.source_name.clone(), pkg.source_version.as_str()));
         keys.dedup_by(|a, b| a.0 == b.0);
-        for (key, _) in &keys {
-            if !by_key.contains_key(key) {
-                let recs = src.affected(&ns, key)?;
-                by_key.insert(key.clone(), recs);
+        match_package(src, scheme, &ns, true, pkg, &keys, cache, result)?;
+    }
+    Ok(())
+}
+
+/// The DB key of a language package's name in its namespace: PyPI names PEP 503-normalised,
+/// NuGet and Composer names lowercased (both registries are case-insensitive), others as
+/// written.
+pub fn lang_package_key(namespace: &str, name: &str) -> String {
+    match namespace {
+        "nuget" | "packagist" => name.to_ascii_lowercase(),
+        _ => namespace::normalize_package_name(namespace, name),
+    }
+}
+
+fn match_lang_packages(
+    src: &dyn AdvisorySource,
+    inv: &Inventory,
+    cache: &mut Lookups,
+    result: &mut MatchResult,
+) -> Result<(), MatchError> {
+    let mut no_scheme: BTreeSet<&str> = BTreeSet::new();
+    for pkg in &inv.packages {
+        let Some(eco) = pkg.kind.ecosystem() else {
+            continue;
+        };
+        let ns = eco.namespace();
+        let Some(scheme) = Scheme::for_namespace(ns) else {
+            no_scheme.insert(ns);
+            continue;
+        };
+        let keys = [(lang_package_key(ns, &pkg.name), pkg.version.as_str())];
+        match_package(src, scheme, ns, false, pkg, &keys, cache, result)?;
+    }
+    for ns in no_scheme {
+        result.warnings.push(format!(
+            "no version scheme for namespace {ns}; its packages were not matched"
+        ));
+    }
+    Ok(())
+}
+
+/// Match one package, looked up under each `(key, version)`, and push its findings.
+#[allow(clippy::too_many_arguments)]
+fn match_package(
+    src: &dyn AdvisorySource,
+    scheme: Scheme,
+    ns: &str,
+    os: bool,
+    pkg: &Package,
+    keys: &[(String, &str)],
+    cache: &mut Lookups,
+    result: &mut MatchResult,
+) -> Result<(), MatchError> {
+    for (key, _) in keys {
+        let k = (ns.to_string(), key.clone());
+        if !cache.by_key.contains_key(&k) {
+            let recs = src.affected(ns, key)?;
+            cache.by_key.insert(k, recs);
+        }
+    }
+    let rank = |source: &str| if os { source_rank(source) } else { 0 };
+    let mut pkg_findings = Vec::new();
+    // group by vulnerability id, keep the best-ranked source(s) only
+    let mut groups: Vec<(&str, Vec<(&AffectedRecord, &str)>)> = Vec::new();
+    for (key, version) in keys {
+        for r in &cache.by_key[&(ns.to_string(), key.clone())] {
+            match groups.iter_mut().find(|(id, _)| *id == r.vuln_id) {
+                Some((_, g)) => g.push((r, version)),
+                None => groups.push((&r.vuln_id, vec![(r, version)])),
             }
         }
-        let mut pkg_findings = Vec::new();
-        // group by vulnerability id, keep the best-ranked source(s) only
-        let mut groups: Vec<(&str, Vec<(&AffectedRecord, &str)>)> = Vec::new();
-        for (key, version) in &keys {
-            for r in &by_key[key.as_str()] {
-                match groups.iter_mut().find(|(id, _)| *id == r.vuln_id) {
-                    Some((_, g)) => g.push((r, version)),
-                    None => groups.push((&r.vuln_id, vec![(r, version)])),
+    }
+    for (id, group) in groups {
+        let best = group
+            .iter()
+            .map(|(r, _)| rank(&r.source))
+            .min()
+            .unwrap_or(3);
+        let chosen: Vec<(&AffectedRecord, &str)> = group
+            .into_iter()
+            .filter(|(r, _)| rank(&r.source) == best)
+            .collect();
+        let mut hit: Vec<&AffectedRecord> = Vec::new();
+        let mut matched_version: Option<&str> = None;
+        for (r, version) in &chosen {
+            match affects(scheme, r, version) {
+                Ok(true) => {
+                    hit.push(r);
+                    matched_version.get_or_insert(version);
                 }
+                Ok(false) => {}
+                Err(w) => result.warnings.push(w),
             }
         }
-        for (id, group) in groups {
-            let best = group
-                .iter()
-                .map(|(r, _)| source_rank(&r.source))
-                .min()
-                .unwrap_or(3);
-            let chosen: Vec<(&AffectedRecord, &str)> = group
-                .into_iter()
-                .filter(|(r, _)| source_rank(&r.source) == best)
-                .collect();
-            let mut hit: Vec<&AffectedRecord> = Vec::new();
-            let mut matched_version: Option<&str> = None;
-            for (r, version) in &chosen {
-                match affects(scheme, r, version) {
-                    Ok(true) => {
-                        hit.push(r);
-                        matched_version.get_or_insert(version);
-                    }
-                    Ok(false) => {}
-                    Err(w) => result.warnings.push(w),
+        let Some(matched_version) = matched_version else {
+            continue;
+        };
+        // the fix that applies: the smallest fixed version above the installed one
+        let mut fixed: Option<&str> = None;
+        let mut status = FixStatus::Fixed;
+        for r in &hit {
+            if r.status != FixStatus::Fixed {
+                if status == FixStatus::Fixed || r.status < status {
+                    status = r.status;
                 }
-            }
-            let Some(matched_version) = matched_version else {
                 continue;
-            };
-            // the fix that applies: the smallest fixed version above the installed one
-            let mut fixed: Option<&str> = None;
-            let mut status = FixStatus::Fixed;
-            for r in &hit {
-                if r.status != FixStatus::Fixed {
-                    if status == FixStatus::Fixed || r.status < status {
-                        status = r.status;
-                    }
+            }
+            for f in fixed_candidates(r) {
+                let above = scheme
+                    .compare(f, matched_version)
+                    .map(|o| o == Ordering::Greater)
+                    .unwrap_or(false);
+                if !above {
                     continue;
                 }
-                if let Some(f) = r.fixed_version.as_deref() {
-                    let better = match fixed {
-                        None => true,
-                        Some(cur) => scheme
-                            .compare(f, cur)
-                            .map(|o| o == Ordering::Less)
-                            .unwrap_or(false),
-                    };
-                    if better {
-                        fixed = Some(f);
-                    }
+                let better = match fixed {
+                    None => true,
+                    Some(cur) => scheme
+                        .compare(f, cur)
+                        .map(|o| o == Ordering::Less)
+                        .unwrap_or(false),
+                };
+                if better {
+                    fixed = Some(f);
                 }
             }
-            if fixed.is_some() {
-                status = FixStatus::Fixed;
-            } else if status == FixStatus::Fixed {
-                status = FixStatus::NotFixed;
-            }
-            if !vulns.contains_key(id) {
-                vulns.insert(id.to_string(), src.vulnerability(id)?);
-            }
-            let vuln = vulns[id].as_ref();
-            let pkg_ratings: Vec<(String, Severity)> = hit
-                .iter()
-                .filter_map(|r| r.severity.map(|s| (r.source.clone(), s)))
-                .collect();
-            let (severity, severity_source) = choose_severity(&pkg_ratings, vuln);
-            let mut aliases: BTreeSet<String> = BTreeSet::new();
-            for r in &hit {
-                aliases.extend(r.advisory_ids.iter().cloned());
-            }
-            if let Some(v) = vuln {
-                aliases.extend(v.aliases.iter().cloned());
-            }
-            aliases.remove(id);
-            let sources: BTreeSet<String> = hit.iter().map(|r| r.source.clone()).collect();
-            pkg_findings.push(Finding {
-                id: id.to_string(),
-                aliases: aliases.into_iter().collect(),
-                package: PackageRef::from(pkg),
-                namespace: ns.clone(),
-                matched_version: matched_version.to_string(),
-                status,
-                fixed_version: fixed.map(str::to_string),
-                severity,
-                severity_source,
-                ratings: vuln.map(|v| v.severities.clone()).unwrap_or_default(),
-                title: vuln.and_then(|v| v.summary.clone()),
-                sources: sources.into_iter().collect(),
-                published: vuln.and_then(|v| v.published.clone()),
-                references: vuln.map(|v| v.references.clone()).unwrap_or_default(),
-                kev: vuln.and_then(|v| v.kev.clone()),
-            });
         }
-        result.findings.extend(merge_aliases(pkg_findings));
+        if fixed.is_some() {
+            status = FixStatus::Fixed;
+        } else if status == FixStatus::Fixed {
+            status = FixStatus::NotFixed;
+        }
+        if !cache.vulns.contains_key(id) {
+            let v = src.vulnerability(id)?;
+            cache.vulns.insert(id.to_string(), v);
+        }
+        let vuln = cache.vulns[id].as_ref();
+        let pkg_ratings: Vec<(String, Severity)> = hit
+            .iter()
+            .filter_map(|r| r.severity.map(|s| (r.source.clone(), s)))
+            .collect();
+        let (severity, severity_source) = choose_severity(&pkg_ratings, vuln);
+        let mut aliases: BTreeSet<String> = BTreeSet::new();
+        for r in &hit {
+            aliases.extend(r.advisory_ids.iter().cloned());
+        }
+        if let Some(v) = vuln {
+            aliases.extend(v.aliases.iter().cloned());
+        }
+        aliases.remove(id);
+        let sources: BTreeSet<String> = hit.iter().map(|r| r.source.clone()).collect();
+        pkg_findings.push(Finding {
+            id: id.to_string(),
+            aliases: aliases.into_iter().collect(),
+            package: PackageRef::from(pkg),
+            namespace: ns.to_string(),
+            matched_version: matched_version.to_string(),
+            status,
+            fixed_version: fixed.map(str::to_string),
+            severity,
+            severity_source,
+            ratings: vuln.map(|v| v.severities.clone()).unwrap_or_default(),
+            title: vuln.and_then(|v| v.summary.clone()),
+            sources: sources.into_iter().collect(),
+            published: vuln.and_then(|v| v.published.clone()),
+            references: vuln.map(|v| v.references.clone()).unwrap_or_default(),
+            kev: vuln.and_then(|v| v.kev.clone()),
+        });
     }
-    result.findings.sort_by(|a, b| {
-        (&a.package.name, &a.package.path, &a.id).cmp(&(&b.package.name, &b.package.path, &b.id))
-    });
-    result.warnings.sort();
-    result.warnings.dedup();
-    Ok(result)
+    result.findings.extend(merge_aliases(pkg_findings));
+    Ok(())
+}
+
+/// The fixed versions a record names: its `fixed_version` and every range's `fixed` (an OSV
+/// record with several ranges — one per release branch — has one fix per branch; the one
+/// that applies is the smallest above the installed version).
+fn fixed_candidates(r: &AffectedRecord) -> impl Iterator<Item = &str> {
+    r.fixed_version
+        .as_deref()
+        .into_iter()
+        .chain(r.ranges.iter().filter_map(|x| x.fixed.as_deref()))
 }
 
 /// Merge findings of one package that are the same vulnerability under different ids: a

@@ -45,6 +45,7 @@ fn rpm_pkg(name: &str, version: &str, source: &str) -> Package {
         license: None,
         module: None,
         path: "/var/lib/rpm/rpmdb.sqlite".into(),
+        dev: false,
         layer_index: 0,
         layer_diff_id: String::new(),
     }

@@ -101,7 +101,7 @@ fn scan(
 ) -> ExitCode {
     let layers = match analyze_image(
         image,
-        &InventoryAnalyzer,
+        &InventoryAnalyzer::default(),
         &AnalyzeOptions {
             parallelism: parallel,
             ..AnalyzeOptions::default()

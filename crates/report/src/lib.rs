@@ -194,7 +194,61 @@ pub fn summary_line(r: &Report) -> String {
     line
 }
 
-/// The terminal table, grouped by package; colours only when `color` (a TTY).
+fn findings_table(findings: &[&Finding], color: bool) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec![
+            "Package",
+            "Installed",
+            "Vulnerability",
+            "Severity",
+            "Status",
+            "Fixed in",
+            "Layer",
+        ]);
+    let mut last_pkg: Option<(&str, &str, &str)> = None;
+    for f in findings {
+        let key = (
+            f.package.name.as_str(),
+            f.package.version.as_str(),
+            f.package.path.as_str(),
+        );
+        let (name, ver) = if last_pkg == Some(key) {
+            (String::new(), String::new())
+        } else {
+            (f.package.name.clone(), f.package.version.clone())
+        };
+        last_pkg = Some(key);
+        let mut sev = Cell::new(f.severity.as_str());
+        if color {
+            sev = sev.fg(severity_color(f.severity));
+        }
+        let id = if f.kev.is_some() {
+            format!("{} (KEV)", f.id)
+        } else {
+            f.id.clone()
+        };
+        t.add_row(vec![
+            Cell::new(name),
+            Cell::new(ver),
+            Cell::new(id),
+            sev,
+            Cell::new(f.status.as_str()),
+            Cell::new(f.fixed_version.as_deref().unwrap_or("")),
+            Cell::new(f.package.layer_index),
+        ]);
+    }
+    if !color {
+        t.force_no_tty();
+    }
+    let mut out = t.to_string();
+    out.push('\n');
+    out
+}
+
+/// The terminal table, grouped by package (OS packages, then one table per language package
+/// file); colours only when `color` (a TTY).
 pub fn render_table(r: &Report, color: bool) -> String {
     let mut out = String::new();
     out.push_str(&summary_line(r));
@@ -202,51 +256,28 @@ pub fn render_table(r: &Report, color: bool) -> String {
     if r.findings.is_empty() {
         out.push_str("No vulnerabilities found.\n");
     } else {
-        let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(vec![
-                "Package",
-                "Installed",
-                "Vulnerability",
-                "Severity",
-                "Status",
-                "Fixed in",
-                "Layer",
-            ]);
-        let mut last_pkg: Option<(&str, &str)> = None;
-        for f in &r.findings {
-            let key = (f.package.name.as_str(), f.package.version.as_str());
-            let (name, ver) = if last_pkg == Some(key) {
-                (String::new(), String::new())
-            } else {
-                (f.package.name.clone(), f.package.version.clone())
-            };
-            last_pkg = Some(key);
-            let mut sev = Cell::new(f.severity.as_str());
-            if color {
-                sev = sev.fg(severity_color(f.severity));
-            }
-            let id = if f.kev.is_some() {
-                format!("{} (KEV)", f.id)
-            } else {
-                f.id.clone()
-            };
-            t.add_row(vec![
-                Cell::new(name),
-                Cell::new(ver),
-                Cell::new(id),
-                sev,
-                Cell::new(f.status.as_str()),
-                Cell::new(f.fixed_version.as_deref().unwrap_or("")),
-                Cell::new(f.package.layer_index),
-            ]);
+        // OS packages first, then one table per language package file (a lockfile, a jar,
+        // a binary), in path order
+        let os: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.package.kind.is_os())
+            .collect();
+        if !os.is_empty() {
+            out.push_str(&findings_table(&os, color));
         }
-        if !color {
-            t.force_no_tty();
+        let mut files: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
+        for f in r.findings.iter().filter(|f| !f.package.kind.is_os()) {
+            let file = f.package.path.split("!/").next().unwrap_or(&f.package.path);
+            files
+                .entry((file, f.package.kind.as_str()))
+                .or_default()
+                .push(f);
         }
-        out.push_str(&t.to_string());
-        out.push('\n');
+        for ((file, kind), fs) in files {
+            out.push_str(&format!("\n{file} ({kind})\n"));
+            out.push_str(&findings_table(&fs, color));
+        }
     }
     if !r.misconfigurations.is_empty() {
         let mut t = Table::new();

@@ -21,6 +21,7 @@ use std::path::PathBuf;
 pub mod diff;
 pub mod hostile;
 pub mod image;
+pub mod langimage;
 pub mod layer;
 pub mod rootfs;
 pub mod scale;
@@ -34,6 +35,7 @@ pub use image::{
     write_oci_layout, write_oci_layout_multiplatform, write_oci_layout_multiplatform_with,
     write_oci_layout_with,
 };
+pub use langimage::lang_image_layers;
 pub use layer::{
     Entry, FIXED_MTIME, layer_from_dir, layer_from_dir_to_file, layer_from_rootfs_tarball,
     layer_from_rootfs_tarball_to_file, layer_tar,

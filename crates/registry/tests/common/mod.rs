@@ -1034,7 +1034,7 @@ pub struct Scan {
 pub fn scan(image: &Image) -> drydock_image::Result<Scan> {
     let layers = analyze_image(
         image,
-        &InventoryAnalyzer,
+        &InventoryAnalyzer::default(),
         &AnalyzeOptions::default(),
         &|_, _| {},
     )?;

@@ -3,6 +3,7 @@
 //! ```text
 //! drydock-testkit cache-dir
 //! drydock-testkit debian-rootfs <suite>
+//! drydock-testkit lang-image-layers
 //! drydock-testkit docker-archive <out.tar> [options] <layer.tar[.gz|.zst]>...
 //! drydock-testkit oci-layout <dir> [options] <layer>...
 //! drydock-testkit oci-archive <out.tar> [options] <layer>...
@@ -29,6 +30,7 @@ use drydock_testkit::*;
 const USAGE: &str = "usage: drydock-testkit <command> ...
   cache-dir
   debian-rootfs <suite>
+  lang-image-layers
   docker-archive <out.tar> [--compression none|gzip|zstd] [--tag T]... [--modern] [--history H]... [--env K=V]... <layer>...
   oci-layout <dir> [--compression ...] [--history H]... [--env K=V]... <layer>...
   oci-archive <out.tar> [--compression ...] [--history H]... [--env K=V]... <layer>...
@@ -119,6 +121,11 @@ fn run(args: &[String]) -> Result<(), String> {
     let start = Instant::now();
     match cmd.as_str() {
         "cache-dir" => println!("{}", cache_dir().display()),
+        "lang-image-layers" => {
+            for l in lang_image_layers()? {
+                println!("{}", l.display());
+            }
+        }
         "debian-rootfs" => {
             let suite = rest.first().ok_or("missing suite")?;
             println!("{}", debian_rootfs_tar(suite)?.display());
