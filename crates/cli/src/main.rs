@@ -2,6 +2,7 @@
 //! turns results into output and an exit code.
 
 mod config_cmd;
+mod registry_cmd;
 mod scan;
 
 use anyhow::{Context, Result};
@@ -40,6 +41,11 @@ enum Command {
     /// every file, and OS packages when it holds a package DB. Same flags and outputs as
     /// `image`.
     Fs(ImageArgs),
+    /// Scan many images of a registry: `registry scan host[:port]/repo` (all tags, or
+    /// `--tags` globs, `--since` days) or `registry scan host[:port]` (every repository of
+    /// the catalog), with a summary table per image.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -49,6 +55,12 @@ enum Command {
     /// Lint Dockerfiles and Kubernetes manifests (a file or a directory) for
     /// misconfigurations: root users, admin ports, secrets, privileged pods, unpinned images, ...
     Config(config_cmd::ConfigArgs),
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Scan every tag of a repository, or every repository of a registry's catalog.
+    Scan(registry_cmd::RegistryScanArgs),
 }
 
 #[derive(Args, Clone)]
@@ -107,7 +119,7 @@ fn parse_status(s: &str) -> Result<drydock_vulndb::FixStatus, String> {
         .ok_or_else(|| "expected fixed, not-fixed, wont-fix or end-of-life".to_string())
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct ImageArgs {
     /// The image: a path (tar file or OCI layout directory) or, when no such path exists, a
     /// registry reference `host[:port]/repo[:tag][@sha256:…]` (Docker Hub shorthand allowed).
@@ -246,6 +258,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Image(args) => scan::run_scan(&args, scan::Target::Image),
         Command::Fs(args) => scan::run_scan(&args, scan::Target::Fs),
+        Command::Registry(RegistryCommand::Scan(args)) => registry_cmd::run(&args),
         Command::Db(DbCommand::Build { from, db }) => scan::run_db_build(&from, &db),
         Command::Db(DbCommand::Update(args)) => {
             scan::run_db_update(&args).map(|_| ExitCode::SUCCESS)

@@ -389,6 +389,50 @@ pub enum Target {
 }
 
 pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
+    let report = scan_report(args, target)?;
+    let rendered = match args.format {
+        OutputFormat::Json => drydock_report::to_json(&report),
+        OutputFormat::Table => {
+            let color = args.output.is_none() && std::io::stdout().is_terminal();
+            drydock_report::render_table(&report, color)
+        }
+    };
+    write_output(args.output.as_deref(), &rendered)?;
+    if !args.quiet && (args.output.is_some() || args.format != OutputFormat::Table) {
+        eprintln!("{}", drydock_report::summary_line(&report));
+    }
+    Ok(gate(args, &report))
+}
+
+/// Stdout, or the `--output` file.
+pub fn write_output(output: Option<&Path>, rendered: &str) -> Result<()> {
+    match output {
+        Some(p) => {
+            std::fs::write(p, rendered).with_context(|| format!("writing {}", p.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(rendered.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The exit code for a report: `--exit-code` when anything remains after filtering.
+pub fn gate(args: &ImageArgs, report: &Report) -> ExitCode {
+    if args.exit_code != 0
+        && (!report.findings.is_empty()
+            || !report.secrets.is_empty()
+            || !report.misconfigurations.is_empty())
+    {
+        return ExitCode::from(args.exit_code);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Scan one image or directory into a report (nothing printed but progress).
+pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
     let filter = filter(args);
     let platform: Option<Platform> = args
         .platform
@@ -605,32 +649,5 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         warnings,
     };
 
-    let rendered = match args.format {
-        OutputFormat::Json => drydock_report::to_json(&report),
-        OutputFormat::Table => {
-            let color = args.output.is_none() && std::io::stdout().is_terminal();
-            drydock_report::render_table(&report, color)
-        }
-    };
-    match &args.output {
-        Some(p) => {
-            std::fs::write(p, rendered).with_context(|| format!("writing {}", p.display()))?
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(rendered.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    if !args.quiet && (args.output.is_some() || args.format != OutputFormat::Table) {
-        eprintln!("{}", drydock_report::summary_line(&report));
-    }
-    if args.exit_code != 0
-        && (!report.findings.is_empty()
-            || !report.secrets.is_empty()
-            || !report.misconfigurations.is_empty())
-    {
-        return Ok(ExitCode::from(args.exit_code));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(report)
 }

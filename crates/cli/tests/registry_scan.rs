@@ -158,3 +158,97 @@ fn a_warm_rescan_downloads_no_blob() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn registry_scan_walks_tags_and_the_catalog() {
+    let registry = reg::Registry::start(reg::Auth::None);
+    let built = reg::alpine_archive();
+    registry.push_archive(&built.path, "test/alpine:3.20");
+    registry.push_archive(&built.path, "test/alpine:3.20-copy");
+    registry.push_archive(&built.path, "other/base:1");
+    let run = |target: &str, extra: &[&str]| {
+        let out = drydock()
+            .args(["registry", "scan", target, "--db"])
+            .arg(full_db())
+            .args(["--insecure", "-q", "-f", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+        )
+    };
+    let images = |v: &serde_json::Value| -> Vec<(String, u64)> {
+        v["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["image"].as_str().unwrap().to_string(),
+                    r["packages"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let h = &registry.host;
+    // every tag of one repository, sorted; each scanned like `drydock image`
+    let (code, all) = run(&format!("{h}/test/alpine"), &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        images(&all),
+        vec![
+            (format!("{h}/test/alpine:3.20"), 14),
+            (format!("{h}/test/alpine:3.20-copy"), 14)
+        ]
+    );
+    assert_eq!(all["reports"][0]["summary"]["findings"], 56);
+    assert_eq!(
+        all["images"][0]["critical"].as_u64().unwrap()
+            + all["images"][0]["high"].as_u64().unwrap()
+            + all["images"][0]["medium"].as_u64().unwrap()
+            + all["images"][0]["low"].as_u64().unwrap()
+            + all["images"][0]["other"].as_u64().unwrap(),
+        56
+    );
+    // a tag glob
+    let (_, some) = run(&format!("{h}/test/alpine"), &["--tags", "*-copy"]);
+    assert_eq!(
+        images(&some),
+        vec![(format!("{h}/test/alpine:3.20-copy"), 14)]
+    );
+    // the whole registry through its catalog
+    let (_, cat) = run(h, &[]);
+    assert_eq!(
+        images(&cat).into_iter().map(|(i, _)| i).collect::<Vec<_>>(),
+        vec![
+            format!("{h}/other/base:1"),
+            format!("{h}/test/alpine:3.20"),
+            format!("{h}/test/alpine:3.20-copy"),
+        ]
+    );
+    // --since: the test images were created 2024-01-01
+    let (_, recent) = run(&format!("{h}/test/alpine"), &["--since", "30"]);
+    assert_eq!(images(&recent), vec![]);
+    let (_, old) = run(&format!("{h}/test/alpine"), &["--since", "100000"]);
+    assert_eq!(images(&old).len(), 2);
+    // the gate: findings remain → --exit-code
+    let (code, _) = run(&format!("{h}/other/base"), &["--exit-code", "4"]);
+    assert_eq!(code, Some(4));
+    // the table names each image
+    let out = drydock()
+        .args(["registry", "scan", &format!("{h}/test/alpine"), "--db"])
+        .arg(full_db())
+        .args(["--insecure", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("test/alpine: 2 images"), "{text}");
+    assert!(
+        text.contains(&format!("{h}/test/alpine:3.20-copy")),
+        "{text}"
+    );
+    assert!(text.contains("Alpine Linux v3.20"), "{text}");
+}

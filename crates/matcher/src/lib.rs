@@ -344,9 +344,8 @@ fn match_package(
 ) -> Result<(), MatchError> {
     for (key, _) in keys {
         let k = (ns.to_string(), key.clone());
-        if !cache.by_key.contains_key(&k) {
-            let recs = src.affected(ns, key)?;
-            cache.by_key.insert(k, recs);
+        if let std::collections::hash_map::Entry::Vacant(e) = cache.by_key.entry(k) {
+            e.insert(src.affected(ns, key)?);
         }
     }
     let rank = |source: &str| if os { source_rank(source) } else { 0 };
