@@ -8,6 +8,7 @@
 //! Paths are image paths without the leading `/` (`usr/lib/python3/dist-packages/...`), as
 //! [`drydock_image::ImagePath::as_str`] gives them.
 
+mod common;
 pub mod dotnet;
 pub mod golang;
 pub mod java;
