@@ -60,9 +60,44 @@ pub fn build_db_from(name: &str, from: &Path) -> PathBuf {
 }
 
 /// The DB built from every feed in `../shared/feeds`, once per test binary.
+/// The DB of every feed in `../shared/feeds` plus the hand-written npm/NuGet OSV records of
+/// `crates/vulndb/tests/data/osv-handwritten` (as the OSV folder `_handwritten`).
 pub fn full_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| build_db("full", &[]))
+    DB.get_or_init(|| build_db_from("full", &full_feeds()))
+}
+
+/// `../shared/feeds` with `osv/_handwritten` added, as a folder of symlinks.
+pub fn full_feeds() -> PathBuf {
+    let shared = tk::shared_dir().join("feeds");
+    let d = scratch("feeds-full");
+    for e in std::fs::read_dir(&shared).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        let link = d.join(&name);
+        if name == "osv" {
+            std::fs::create_dir_all(&link).unwrap();
+            for o in std::fs::read_dir(e.path()).unwrap() {
+                let o = o.unwrap();
+                let l = link.join(o.file_name());
+                if !l.exists() {
+                    std::os::unix::fs::symlink(o.path(), &l).unwrap();
+                }
+            }
+            let hw = link.join("_handwritten");
+            if !hw.exists() {
+                std::os::unix::fs::symlink(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("../vulndb/tests/data/osv-handwritten"),
+                    &hw,
+                )
+                .unwrap();
+            }
+        } else if !link.exists() {
+            std::os::unix::fs::symlink(e.path(), &link).unwrap();
+        }
+    }
+    d
 }
 
 /// Scan and return the parsed JSON report (asserting exit 0).
