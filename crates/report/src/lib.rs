@@ -1,7 +1,10 @@
-//! drydock-report: the scan report as data, and its renderings (terminal table, JSON).
+//! drydock-report: the scan report as data, and its renderings (terminal table, JSON, SARIF,
+//! CycloneDX, SPDX, JUnit XML, CSV, GitLab container scanning).
 //!
 //! The JSON form is versioned by [`SCHEMA_VERSION`] and documented in `docs/report-json.md`;
-//! any change to its shape bumps the version.
+//! any change to its shape bumps the version. The other formats are pure functions of a
+//! [`Report`] (one module each; the mapping of report fields to each format is documented in
+//! `docs/report-formats.md`); [`render`] picks one by [`Format`].
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use drydock_inventory::{OsInfo, Package};
@@ -11,6 +14,16 @@ use drydock_secrets::SecretFinding;
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+mod common;
+pub mod csv;
+pub mod cyclonedx;
+pub mod gitlab;
+pub mod junit;
+pub mod sarif;
+pub mod spdx;
 
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: &str = "1.0";
@@ -347,4 +360,163 @@ pub fn render_table(r: &Report, color: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+/// An output format of `--format` / `--output fmt=path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// The terminal table ([`render_table`]).
+    Table,
+    /// Drydock's own JSON report ([`to_json`], `docs/report-json.md`).
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning ([`sarif::render`]).
+    Sarif,
+    /// CycloneDX 1.6 JSON: SBOM plus vulnerabilities ([`cyclonedx::render`]).
+    CycloneDx,
+    /// SPDX 2.3 JSON SBOM ([`spdx::render`]).
+    Spdx,
+    /// JUnit XML for CI test reports ([`junit::render`]).
+    Junit,
+    /// CSV, one row per finding, secret and misconfiguration ([`csv::render`]).
+    Csv,
+    /// GitLab container scanning report ([`gitlab::render`]).
+    Gitlab,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 8] = [
+        Format::Table,
+        Format::Json,
+        Format::Sarif,
+        Format::CycloneDx,
+        Format::Spdx,
+        Format::Junit,
+        Format::Csv,
+        Format::Gitlab,
+    ];
+
+    /// The canonical name (what [`FromStr`] accepts, besides the `spdx` alias).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::CycloneDx => "cyclonedx",
+            Format::Spdx => "spdx-json",
+            Format::Junit => "junit",
+            Format::Csv => "csv",
+            Format::Gitlab => "gitlab",
+        }
+    }
+
+    /// The usual file extension for `--output` paths without one.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::CycloneDx => "cdx.json",
+            Format::Spdx => "spdx.json",
+            Format::Junit => "junit.xml",
+            Format::Csv => "csv",
+            Format::Gitlab => "gitlab.json",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown format name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown format {0:?} (expected one of: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab)"
+)]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    /// Case-insensitive; `spdx` is an alias of `spdx-json`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "table" => Format::Table,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "cyclonedx" => Format::CycloneDx,
+            "spdx-json" | "spdx" => Format::Spdx,
+            "junit" => Format::Junit,
+            "csv" => Format::Csv,
+            "gitlab" => Format::Gitlab,
+            _ => return Err(UnknownFormat(s.to_string())),
+        })
+    }
+}
+
+/// Errors while rendering a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot serialise the {format} report: {source}")]
+    Json {
+        format: Format,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write the CSV report: {0}")]
+    Csv(String),
+}
+
+/// Settings of the renderings that are not part of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Colours in the table (a TTY).
+    pub color: bool,
+    /// `tool.driver.informationUri` of SARIF output (an absolute URI); omitted when `None`.
+    pub information_uri: Option<String>,
+    /// Prefix of SPDX `documentNamespace` URIs (see [`spdx::DEFAULT_NAMESPACE_BASE`]).
+    pub spdx_namespace_base: String,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            information_uri: None,
+            spdx_namespace_base: spdx::DEFAULT_NAMESPACE_BASE.to_string(),
+        }
+    }
+}
+
+/// Render `report` in `format` with default options (`color` only affects the table).
+pub fn render(report: &Report, format: Format, color: bool) -> Result<String, ReportError> {
+    render_with(
+        report,
+        format,
+        &RenderOptions {
+            color,
+            ..RenderOptions::default()
+        },
+    )
+}
+
+/// Render `report` in `format`.
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+) -> Result<String, ReportError> {
+    match format {
+        Format::Table => Ok(render_table(report, options.color)),
+        Format::Json => Ok(to_json(report)),
+        Format::Sarif => sarif::render_with(report, options.information_uri.as_deref()),
+        Format::CycloneDx => cyclonedx::render(report),
+        Format::Spdx => spdx::render_with(report, &options.spdx_namespace_base),
+        Format::Junit => Ok(junit::render(report)),
+        Format::Csv => csv::render(report),
+        Format::Gitlab => gitlab::render(report),
+    }
 }
