@@ -100,12 +100,34 @@ pub enum Scanner {
     Misconfig,
 }
 
-#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Human-readable table grouped by package.
-    Table,
-    /// The versioned JSON report (docs/report-json.md).
-    Json,
+fn parse_format(s: &str) -> Result<drydock_report::Format, String> {
+    s.parse::<drydock_report::Format>()
+        .map_err(|e| e.to_string())
+}
+
+/// One `--output` value: `PATH` (the `--format` report) or `FORMAT=PATH`.
+#[derive(Clone, Debug)]
+pub struct OutputSpec {
+    pub format: Option<drydock_report::Format>,
+    pub path: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    if let Some((f, p)) = s.split_once('=')
+        && let Ok(format) = f.parse::<drydock_report::Format>()
+    {
+        if p.is_empty() {
+            return Err(format!("{s}: no path after {f}="));
+        }
+        return Ok(OutputSpec {
+            format: Some(format),
+            path: PathBuf::from(p),
+        });
+    }
+    Ok(OutputSpec {
+        format: None,
+        path: PathBuf::from(s),
+    })
 }
 
 fn parse_severity(s: &str) -> Result<drydock_vulndb::Severity, String> {
@@ -144,12 +166,13 @@ pub struct ImageArgs {
     /// linux/amd64 when the index has it, else the only platform present].
     #[arg(long)]
     pub platform: Option<String>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value = "table")]
-    pub format: OutputFormat,
-    /// Write the report to this file instead of stdout.
-    #[arg(long, short = 'o')]
-    pub output: Option<PathBuf>,
+    /// Output format: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab.
+    #[arg(long, short = 'f', default_value = "table", value_parser = parse_format)]
+    pub format: drydock_report::Format,
+    /// Write the report to this file instead of stdout; `FORMAT=PATH` writes that format
+    /// there too (repeatable: `-o sarif=out.sarif -o cyclonedx=sbom.cdx.json`).
+    #[arg(long, short = 'o', value_parser = parse_output)]
+    pub output: Vec<OutputSpec>,
     /// Only report these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN).
     #[arg(long, short = 's', value_delimiter = ',', value_parser = parse_severity)]
     pub severity: Vec<drydock_vulndb::Severity>,

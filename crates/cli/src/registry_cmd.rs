@@ -1,12 +1,13 @@
 //! `drydock registry scan`: every image of a repository (or of a whole registry, through
 //! `/v2/_catalog`), each scanned like `drydock image`, with a summary table per image.
 
+use crate::ImageArgs;
 use crate::scan::{Target, scan_report, write_output};
-use crate::{ImageArgs, OutputFormat};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use comfy_table::{ContentArrangement, Table, presets};
 use drydock_registry::{Reference, RegistryClient, RegistryOptions};
+use drydock_report::Format;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -227,7 +228,7 @@ pub fn run(args: &RegistryScanArgs) -> Result<ExitCode> {
         }
     }
     let rendered = match args.scan.format {
-        OutputFormat::Json => {
+        Format::Json => {
             let out = Output {
                 target: target.clone(),
                 images: &rows,
@@ -237,9 +238,14 @@ pub fn run(args: &RegistryScanArgs) -> Result<ExitCode> {
             s.push('\n');
             s
         }
-        OutputFormat::Table => render(&target, &rows),
+        Format::Table => render(&target, &rows),
+        other => bail!("registry scan writes table or json, not {other}"),
     };
-    write_output(args.scan.output.as_deref(), &rendered)?;
+    let path = args.scan.output.iter().rev().find(|o| o.format.is_none());
+    if args.scan.output.iter().any(|o| o.format.is_some()) {
+        bail!("registry scan takes a plain --output PATH, not FORMAT=PATH");
+    }
+    write_output(path.map(|o| o.path.as_path()), &rendered)?;
     if !args.scan.quiet {
         eprintln!(
             "{target}: {} images scanned, {} failed",

@@ -1,6 +1,6 @@
 //! The `image` and `db` commands.
 
-use crate::{DbArgs, ImageArgs, OutputFormat};
+use crate::{DbArgs, ImageArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use drydock_image::{
@@ -9,6 +9,7 @@ use drydock_image::{
 };
 use drydock_inventory::{InventoryAnalyzer, build_inventory};
 use drydock_matcher::{Filter, match_inventory};
+use drydock_report::Format;
 use drydock_report::{Artifact, DbSummary, LayerSummary, Report, Summary, Tool};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -390,18 +391,35 @@ pub enum Target {
 
 pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
     let report = scan_report(args, target)?;
-    let rendered = match args.format {
-        OutputFormat::Json => drydock_report::to_json(&report),
-        OutputFormat::Table => {
-            let color = args.output.is_none() && std::io::stdout().is_terminal();
-            drydock_report::render_table(&report, color)
-        }
-    };
-    write_output(args.output.as_deref(), &rendered)?;
-    if !args.quiet && (args.output.is_some() || args.format != OutputFormat::Table) {
+    write_reports(args, &report)?;
+    if !args.quiet && (!args.output.is_empty() || args.format != Format::Table) {
         eprintln!("{}", drydock_report::summary_line(&report));
     }
     Ok(gate(args, &report))
+}
+
+/// The `--format` report to stdout (or to the plain `--output PATH`), plus every
+/// `--output FORMAT=PATH`.
+pub fn write_reports(args: &ImageArgs, report: &Report) -> Result<()> {
+    let main_path = args
+        .output
+        .iter()
+        .rev()
+        .find(|o| o.format.is_none())
+        .map(|o| o.path.as_path());
+    let color = main_path.is_none() && std::io::stdout().is_terminal();
+    let main = drydock_report::render(report, args.format, color)
+        .with_context(|| format!("rendering the {} report", args.format))?;
+    // with only FORMAT=PATH outputs, stdout still gets the --format report
+    write_output(main_path, &main)?;
+    for o in &args.output {
+        if let Some(f) = o.format {
+            let text = drydock_report::render(report, f, false)
+                .with_context(|| format!("rendering the {f} report"))?;
+            write_output(Some(&o.path), &text)?;
+        }
+    }
+    Ok(())
 }
 
 /// Stdout, or the `--output` file.

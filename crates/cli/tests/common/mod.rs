@@ -20,9 +20,21 @@ pub fn drydock() -> Command {
 
 /// A scratch dir under the target dir (kept for the life of the test binary).
 pub fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("e2e-{}", std::process::id()))
-        .join(name);
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // scratch dirs of test processes that have ended (DBs and images: hundreds of MB each)
+    SWEPT.call_once(|| {
+        for e in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if let Some(pid) = name.strip_prefix("e2e-")
+                && pid.parse::<u32>().is_ok()
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
+    let d = root.join(format!("e2e-{}", std::process::id())).join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
