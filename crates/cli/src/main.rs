@@ -258,7 +258,7 @@ enum DbCommand {
         db: DbArgs,
     },
     /// Download the feeds from their public addresses (or mirrors) and rebuild the DB.
-    Update(scan::UpdateArgs),
+    Update(Box<scan::UpdateArgs>),
     /// Print schema version, build time, and per-feed record counts and dates.
     Info {
         #[command(flatten)]

@@ -38,6 +38,18 @@ pub struct UpdateArgs {
     /// URL of the CISA KEV catalogue JSON.
     #[arg(long, env = "DRYDOCK_KEV_URL")]
     pub kev_url: Option<String>,
+    /// URL of the RubySec advisory DB archive (tar.gz of the repository).
+    #[arg(long, env = "DRYDOCK_RUBYSEC_URL")]
+    pub rubysec_url: Option<String>,
+    /// URL of the FriendsOfPHP security-advisories archive (tar.gz).
+    #[arg(long, env = "DRYDOCK_FRIENDSOFPHP_URL")]
+    pub friendsofphp_url: Option<String>,
+    /// URL of the Node.js security WG archive (tar.gz).
+    #[arg(long, env = "DRYDOCK_NODEJS_SECURITY_WG_URL")]
+    pub nodejs_security_wg_url: Option<String>,
+    /// Skip these native feeds (comma-separated: rubysec, friendsofphp, nodejs-security-wg).
+    #[arg(long, value_delimiter = ',')]
+    pub skip_feeds: Vec<String>,
     /// OSV ecosystems to download (comma-separated) [default: the built-in list].
     #[arg(long, value_delimiter = ',')]
     pub osv_ecosystems: Vec<String>,
@@ -90,9 +102,28 @@ pub fn run_db_update(args: &UpdateArgs) -> Result<()> {
     if let Some(u) = &args.kev_url {
         urls.kev = u.clone();
     }
+    if let Some(u) = &args.rubysec_url {
+        urls.rubysec = u.clone();
+    }
+    if let Some(u) = &args.friendsofphp_url {
+        urls.friendsofphp = u.clone();
+    }
+    if let Some(u) = &args.nodejs_security_wg_url {
+        urls.nodejs_security_wg = u.clone();
+    }
     let mut opts = drydock_vulndb::UpdateOptions::default();
     if !args.osv_ecosystems.is_empty() {
         opts.osv_ecosystems = args.osv_ecosystems.clone();
+    }
+    for f in &args.skip_feeds {
+        match f.as_str() {
+            "rubysec" => opts.rubysec = false,
+            "friendsofphp" => opts.friendsofphp = false,
+            "nodejs-security-wg" => opts.nodejs_security_wg = false,
+            other => anyhow::bail!(
+                "--skip-feeds: unknown feed {other} (rubysec, friendsofphp, nodejs-security-wg)"
+            ),
+        }
     }
     if !args.quiet {
         eprintln!(
@@ -174,6 +205,10 @@ fn ensure_db(args: &ImageArgs) -> Result<drydock_vulndb::Db> {
                     debian_lists_url: None,
                     osv_url: None,
                     kev_url: None,
+                    rubysec_url: None,
+                    friendsofphp_url: None,
+                    nodejs_security_wg_url: None,
+                    skip_feeds: vec![],
                     osv_ecosystems: vec![],
                     quiet: args.quiet,
                 })?;

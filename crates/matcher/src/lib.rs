@@ -145,6 +145,33 @@ fn affects(scheme: Scheme, rec: &AffectedRecord, version: &str) -> Result<bool, 
     if rec.status == FixStatus::NotAffected {
         return Ok(false);
     }
+    if rec.has_constraints() {
+        // native feeds (RubySec, FriendsOfPHP, Node.js WG): OR of AND-groups
+        let group_holds = |g: &Vec<drydock_vulndb::Constraint>| -> Result<bool, String> {
+            for c in g {
+                if !c.op.holds(cmp(version, &c.version)?) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let mut inside = rec.affected_constraints.is_empty();
+        for g in &rec.affected_constraints {
+            if group_holds(g)? {
+                inside = true;
+                break;
+            }
+        }
+        if !inside {
+            return Ok(false);
+        }
+        for g in &rec.unaffected_constraints {
+            if group_holds(g)? {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
     for v in &rec.versions {
         if cmp(version, v)? == Ordering::Equal {
             return Ok(true);
@@ -465,10 +492,17 @@ fn match_package(
 /// record with several ranges — one per release branch — has one fix per branch; the one
 /// that applies is the smallest above the installed version).
 fn fixed_candidates(r: &AffectedRecord) -> impl Iterator<Item = &str> {
+    use drydock_vulndb::ConstraintOp;
     r.fixed_version
         .as_deref()
         .into_iter()
         .chain(r.ranges.iter().filter_map(|x| x.fixed.as_deref()))
+        // a patched/unaffected group's lower bound (`>= 5.2.4.3` of `~> 5.2.4, >= 5.2.4.3`)
+        .chain(r.unaffected_constraints.iter().flat_map(|g| {
+            g.iter()
+                .filter(|c| matches!(c.op, ConstraintOp::Ge | ConstraintOp::Gt))
+                .map(|c| c.version.as_str())
+        }))
 }
 
 /// Merge findings of one package that are the same vulnerability under different ids: a
@@ -576,6 +610,8 @@ mod tests {
             source: source.into(),
             advisory_ids: vec![],
             severity: None,
+            affected_constraints: vec![],
+            unaffected_constraints: vec![],
         }
     }
 

@@ -21,7 +21,8 @@ pub const MAX_WARNING_MESSAGES: usize = 200;
 /// Options for [`build`].
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    /// Largest uncompressed size of one zip entry; larger entries are skipped with a warning.
+    /// Largest uncompressed size of one zip entry (also of a loose OSV JSON file and of one
+    /// file inside a native feed's `.tar.gz`); larger ones are skipped with a warning.
     pub max_zip_entry_bytes: u64,
     /// Run `VACUUM` after loading (smaller file, ~10% more build time).
     pub vacuum: bool,
@@ -44,7 +45,8 @@ impl Default for BuildOptions {
 pub struct FeedReport {
     /// Feed name: `alpine-secdb`, `debian-dsa`, `debian-dla`, `debian-dtsa`, `debian-tracker`,
     /// `osv/<folder>` (e.g. `osv/Go`), `kev`, `azurelinux-oval`, `oracle-oval`, `photon-oval`,
-    /// `amazon-alas`, `rocky-updateinfo`, `redhat-csaf`, `suse-cvrf`.
+    /// `amazon-alas`, `rocky-updateinfo`, `redhat-csaf`, `suse-cvrf`, `rubysec`,
+    /// `friendsofphp`, `nodejs-security-wg`.
     pub name: String,
     /// Files read, relative to the feed folder, in reading order.
     pub files: Vec<String>,
@@ -65,7 +67,7 @@ pub struct FeedReport {
 pub struct BuildReport {
     /// One entry per feed read, in loading order.
     pub feeds: Vec<FeedReport>,
-    /// Feed folders/files present but not parsed by this version (e.g. `wolfi`, `rubysec`).
+    /// Feed folders/files present but not parsed by this version (e.g. `wolfi`).
     pub skipped: Vec<String>,
     /// Informational notes (a YAML secdb shadowed by its JSON copy, a 404 during update, ...).
     pub notes: Vec<String>,
@@ -79,7 +81,9 @@ pub struct BuildReport {
     pub duplicate_records_skipped: u64,
     /// OSV `GIT` ranges dropped (commit ranges cannot be matched against package versions).
     pub git_ranges_dropped: u64,
-    /// Zip entries skipped for exceeding [`BuildOptions::max_zip_entry_bytes`].
+    /// Zip entries and loose OSV JSON files skipped for exceeding
+    /// [`BuildOptions::max_zip_entry_bytes`] (a file over the cap inside a native feed's
+    /// `.tar.gz` is a warning, not counted here).
     pub oversized_entries_skipped: u64,
     /// Rows in `affected`.
     pub affected_rows: u64,

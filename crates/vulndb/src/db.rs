@@ -6,7 +6,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{AffectedRecord, FixStatus, KevEntry, Severity, SeverityRating, VulnRecord};
+use crate::model::{
+    AffectedRecord, FixStatus, KevEntry, Severity, SeverityRating, StoredConstraints, VulnRecord,
+};
 use crate::namespace::normalize_package_name;
 use crate::schema::SCHEMA_VERSION;
 
@@ -163,7 +165,7 @@ impl Db {
         let package = normalize_package_name(namespace, package);
         let mut st = self.conn.prepare_cached(
             "SELECT vuln_id, status, fixed_version, ranges, versions, source, advisory_ids, \
-             severity FROM affected WHERE namespace = ?1 AND package = ?2 \
+             severity, constraints FROM affected WHERE namespace = ?1 AND package = ?2 \
              ORDER BY vuln_id, source",
         )?;
         let rows = st.query_map([namespace, package.as_str()], |r| {
@@ -176,13 +178,21 @@ impl Db {
                 r.get::<_, String>(5)?,
                 r.get::<_, String>(6)?,
                 r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (vuln_id, status, fixed_version, ranges, versions, source, advisory_ids, sev) =
+            let (vuln_id, status, fixed_version, ranges, versions, source, advisory_ids, sev, c) =
                 row?;
+            let constraints: StoredConstraints = match c {
+                None => StoredConstraints::default(),
+                Some(c) => serde_json::from_str(&c)
+                    .map_err(|e| Error::Corrupt(format!("affected.constraints: {e}")))?,
+            };
             out.push(AffectedRecord {
+                affected_constraints: constraints.affected,
+                unaffected_constraints: constraints.unaffected,
                 status: FixStatus::parse(&status)
                     .ok_or_else(|| Error::Corrupt(format!("affected.status = {status:?}")))?,
                 ranges: json_list(&ranges, "affected.ranges")?,

@@ -2,8 +2,9 @@
 //!
 //! * [`build`] reads a feed folder (Alpine secdb, Debian DSA/DLA/DTSA lists and tracker JSON,
 //!   OSV zips, CISA KEV; for RPM distributions Azure Linux / Mariner, Oracle and Photon OVAL,
-//!   Amazon and Rocky updateinfo, Red Hat CSAF VEX, SUSE CVRF) and writes one DB file
-//!   atomically.
+//!   Amazon and Rocky updateinfo, Red Hat CSAF VEX, SUSE CVRF; for language ecosystems
+//!   RubySec, FriendsOfPHP and the Node.js security WG, whose rows carry version
+//!   [`Constraint`]s) and writes one DB file atomically.
 //! * [`update`] downloads the feeds into such a folder, then builds.
 //! * [`Db`] opens a built DB read-only and answers the matcher's queries.
 //! * [`namespace`] holds the namespace/package-name normalisation both sides share.

@@ -92,7 +92,81 @@ pub struct Range {
     pub limit: Option<String>,
 }
 
+/// A comparison operator of a [`Constraint`]; serialised as `<`, `<=`, `>`, `>=`, `=`, `!=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ConstraintOp {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "=")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl ConstraintOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConstraintOp::Lt => "<",
+            ConstraintOp::Le => "<=",
+            ConstraintOp::Gt => ">",
+            ConstraintOp::Ge => ">=",
+            ConstraintOp::Eq => "=",
+            ConstraintOp::Ne => "!=",
+        }
+    }
+
+    /// Whether `ordering` (of the installed version against [`Constraint::version`])
+    /// satisfies this operator.
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            ConstraintOp::Lt => ordering == Less,
+            ConstraintOp::Le => ordering != Greater,
+            ConstraintOp::Gt => ordering == Greater,
+            ConstraintOp::Ge => ordering != Less,
+            ConstraintOp::Eq => ordering == Equal,
+            ConstraintOp::Ne => ordering != Equal,
+        }
+    }
+}
+
+/// A version comparison: `(op, version)`, e.g. `(Ge, "5.2.4.3")`. The version is in the
+/// namespace's own scheme (RubyGems, Composer, npm semver); the DB crate never compares
+/// versions, the matcher does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Constraint {
+    pub op: ConstraintOp,
+    pub version: String,
+}
+
+impl Constraint {
+    pub fn new(op: ConstraintOp, version: impl Into<String>) -> Self {
+        Constraint {
+            op,
+            version: version.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Constraint {
+    /// `>=5.2.4.3`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.op.as_str(), self.version)
+    }
+}
+
 /// One row of `affected`: what a feed says about one package in one namespace.
+///
+/// Rows of the native language feeds (RubySec, FriendsOfPHP, Node.js security WG) state
+/// version constraints instead of OSV ranges: such a row has empty `ranges`/`versions` and
+/// affects a version iff (`affected_constraints` is empty, or some group of it is fully
+/// satisfied) and no group of `unaffected_constraints` is fully satisfied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AffectedRecord {
     /// Primary id of the vulnerability (CVE id when the feed gives one, else the feed's id).
@@ -117,6 +191,32 @@ pub struct AffectedRecord {
     pub advisory_ids: Vec<String>,
     /// Severity as this source rates it for this package (e.g. Debian urgency), if any.
     pub severity: Option<Severity>,
+    /// Versions the feed says are affected: an OR of AND-groups (a version is in the set when
+    /// it satisfies every constraint of at least one group; a group with no constraints is
+    /// satisfied by every version). Empty = no constraint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected_constraints: Vec<Vec<Constraint>>,
+    /// Versions the feed says are not affected (patched or never affected): an OR of
+    /// AND-groups; a version satisfying any group is NOT affected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unaffected_constraints: Vec<Vec<Constraint>>,
+}
+
+impl AffectedRecord {
+    /// Whether this row carries version constraints (native language feeds) rather than
+    /// ranges.
+    pub fn has_constraints(&self) -> bool {
+        !self.affected_constraints.is_empty() || !self.unaffected_constraints.is_empty()
+    }
+}
+
+/// The JSON of the `affected.constraints` column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredConstraints {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected: Vec<Vec<Constraint>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unaffected: Vec<Vec<Constraint>>,
 }
 
 /// A severity rating from one source.

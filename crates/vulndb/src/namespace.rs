@@ -227,13 +227,14 @@ pub fn distro_namespace(os_id: &str, version_id: &str, codename: Option<&str>) -
 }
 
 /// Normalise a package name the way the DB stores it for `namespace`: PyPI names are
-/// PEP 503-normalised (lowercase, runs of `-`, `_`, `.` become one `-`); other names are kept
-/// as they are.
+/// PEP 503-normalised (lowercase, runs of `-`, `_`, `.` become one `-`); Composer
+/// (`packagist`) names are lowercased (Composer treats `vendor/package` case-insensitively);
+/// other names are kept as they are.
 pub fn normalize_package_name(namespace: &str, name: &str) -> String {
-    if namespace == "pypi" {
-        pep503(name)
-    } else {
-        name.to_string()
+    match namespace {
+        "pypi" => pep503(name),
+        "packagist" => name.trim().to_lowercase(),
+        _ => name.to_string(),
     }
 }
 
@@ -391,5 +392,10 @@ mod tests {
         assert_eq!(pep503("Foo__Bar-.baz"), "foo-bar-baz");
         assert_eq!(normalize_package_name("pypi", "PyYAML"), "pyyaml");
         assert_eq!(normalize_package_name("npm", "@Scope/Pkg"), "@Scope/Pkg");
+        assert_eq!(
+            normalize_package_name("packagist", "Symfony/HTTP-Kernel"),
+            "symfony/http-kernel"
+        );
+        assert_eq!(normalize_package_name("rubygems", "RedCloth"), "RedCloth");
     }
 }

@@ -2,7 +2,7 @@
 
 /// Version of the table layout below. `Db::open` refuses a file with another version.
 /// Bump it on any change to tables, columns or the meaning of stored values.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Tables, created before the data is loaded.
 pub(crate) const CREATE_TABLES: &str = r#"
@@ -58,7 +58,8 @@ CREATE TABLE affected (
     versions      TEXT NOT NULL,
     source        TEXT NOT NULL,
     advisory_ids  TEXT NOT NULL,
-    severity      TEXT
+    severity      TEXT,
+    constraints   TEXT
 );
 
 CREATE TABLE kev (

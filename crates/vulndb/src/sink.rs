@@ -3,7 +3,7 @@
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
-use crate::model::{AffectedRecord, SeverityRating};
+use crate::model::{AffectedRecord, SeverityRating, StoredConstraints};
 
 /// Vulnerability-level text facts from one source. Missing fields are filled by later sources;
 /// a field already set is kept (feeds are loaded in a fixed order, richest first).
@@ -51,7 +51,8 @@ impl<'c> Sink<'c> {
     pub fn affected(&mut self, r: &AffectedRecord) -> Result<()> {
         let mut st = self.conn.prepare_cached(
             "INSERT INTO affected (namespace, package, vuln_id, status, fixed_version, ranges, \
-             versions, source, advisory_ids, severity) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+             versions, source, advisory_ids, severity, constraints) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
         )?;
         st.execute(params![
             r.namespace,
@@ -64,6 +65,7 @@ impl<'c> Sink<'c> {
             r.source,
             json_list(&r.advisory_ids),
             r.severity.map(|s| s.as_str()),
+            constraints_json(r),
         ])?;
         self.affected_rows += 1;
         Ok(())
@@ -161,6 +163,19 @@ impl<'c> Sink<'c> {
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The `constraints` column: `{"affected": [[…]], "unaffected": [[…]]}` (empty lists left
+/// out), NULL when the row has no constraints.
+fn constraints_json(r: &AffectedRecord) -> Option<String> {
+    if !r.has_constraints() {
+        return None;
+    }
+    let c = StoredConstraints {
+        affected: r.affected_constraints.clone(),
+        unaffected: r.unaffected_constraints.clone(),
+    };
+    serde_json::to_string(&c).ok()
 }
 
 /// Compact JSON for a list column (`[]` when empty).

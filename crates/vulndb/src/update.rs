@@ -32,6 +32,15 @@ pub struct FeedUrls {
     pub amazon_mirror_lists: Vec<(String, String)>,
     /// Rocky Linux mirror; repositories are `<base>/<release>/<repo>/x86_64/os/`.
     pub rocky: String,
+    /// RubySec ruby-advisory-db: the full URL of a `.tar.gz` of the repository (by default
+    /// the GitHub archive of its default branch), saved as `rubysec/ruby-advisory-db.tar.gz`.
+    pub rubysec: String,
+    /// FriendsOfPHP security-advisories: the full URL of a `.tar.gz` of the repository, saved
+    /// as `friendsofphp/security-advisories.tar.gz`.
+    pub friendsofphp: String,
+    /// Node.js security WG: the full URL of a `.tar.gz` of the repository (or of its `vuln/`
+    /// folder), saved as `nodejs-security-wg/vuln.tar.gz`.
+    pub nodejs_security_wg: String,
 }
 
 impl Default for FeedUrls {
@@ -61,6 +70,13 @@ impl Default for FeedUrls {
                 ),
             ],
             rocky: "https://dl.rockylinux.org/pub/rocky".into(),
+            rubysec: "https://github.com/rubysec/ruby-advisory-db/archive/refs/heads/master.tar.gz"
+                .into(),
+            friendsofphp:
+                "https://github.com/FriendsOfPHP/security-advisories/archive/refs/heads/master.tar.gz"
+                    .into(),
+            nodejs_security_wg:
+                "https://github.com/nodejs/security-wg/archive/refs/heads/main.tar.gz".into(),
         }
     }
 }
@@ -92,6 +108,12 @@ pub struct UpdateOptions {
     /// updateinfo is downloaded. Empty = none.
     pub rocky_releases: Vec<String>,
     pub rocky_repos: Vec<String>,
+    /// Download the RubySec advisory archive ([`FeedUrls::rubysec`]).
+    pub rubysec: bool,
+    /// Download the FriendsOfPHP advisory archive ([`FeedUrls::friendsofphp`]).
+    pub friendsofphp: bool,
+    /// Download the Node.js security WG archive ([`FeedUrls::nodejs_security_wg`]).
+    pub nodejs_security_wg: bool,
     /// Connection timeout per request.
     pub connect_timeout: Duration,
     /// Whole-request timeout per file (large OSV zips need minutes on slow links).
@@ -139,6 +161,9 @@ impl Default for UpdateOptions {
             amazon: true,
             rocky_releases: vec!["8".into(), "9".into()],
             rocky_repos: vec!["BaseOS".into(), "AppStream".into()],
+            rubysec: true,
+            friendsofphp: true,
+            nodejs_security_wg: true,
             connect_timeout: Duration::from_secs(30),
             timeout: Duration::from_secs(30 * 60),
             max_download_bytes: 2 * 1024 * 1024 * 1024,
@@ -160,6 +185,8 @@ enum Check {
     Xml,
     Zip,
     Text,
+    /// A gzip-compressed tar archive that decompresses and lists to its end.
+    TarGz,
 }
 
 /// One file to fetch.
@@ -261,6 +288,28 @@ fn jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<Job>> {
             // releases come and go (cbl-mariner-1.0 was retired): a 404 is a note
             optional: true,
         });
+    }
+    for (on, url, rel) in [
+        (opts.rubysec, &urls.rubysec, crate::feeds::RUBYSEC_ARCHIVE),
+        (
+            opts.friendsofphp,
+            &urls.friendsofphp,
+            crate::feeds::FRIENDSOFPHP_ARCHIVE,
+        ),
+        (
+            opts.nodejs_security_wg,
+            &urls.nodejs_security_wg,
+            crate::feeds::NODEJS_WG_ARCHIVE,
+        ),
+    ] {
+        if on {
+            out.push(Job {
+                url: url.clone(),
+                dest: dir.join(rel),
+                check: Check::TarGz,
+                optional: false,
+            });
+        }
     }
     if opts.kev {
         out.push(Job {
@@ -401,7 +450,8 @@ fn resolve_repo(
 ///
 /// Each file is streamed to a temporary file in its destination folder, checked (JSON parses,
 /// zip opens, text is UTF-8), and only then renamed over the previous copy; an HTTP error,
-/// timeout, size-cap breach or failed check stops the update with an error naming the URL,
+/// timeout, size-cap breach or failed check (a `.tar.gz` must decompress and list to its end)
+/// stops the update with an error naming the URL,
 /// before the build, so the previous DB at `out_db` is left as it was. A 404 for an Alpine
 /// branch or repository, or an Azure Linux OVAL file, is skipped with a note in the report.
 pub fn update(
@@ -589,6 +639,18 @@ fn check(path: &Path, kind: Check) -> std::result::Result<(), String> {
             }
             Ok(())
         }
+        Check::TarGz => {
+            // Decompressed and listed to the end of the gzip stream; nothing is kept.
+            let contents =
+                crate::feeds::tarball::read(path, 0, &|_| false).map_err(|e| match e {
+                    Error::Feed { msg, .. } => msg,
+                    other => other.to_string(),
+                })?;
+            if contents.file_entries == 0 {
+                return Err("archive holds no files".into());
+            }
+            Ok(())
+        }
         Check::Text => {
             let mut s = String::new();
             BufReader::new(file)
@@ -630,6 +692,9 @@ mod rpm_feed_tests {
             osv_ecosystems: vec![],
             kev: false,
             oracle_oval: vec![],
+            rubysec: false,
+            friendsofphp: false,
+            nodejs_security_wg: false,
             ..UpdateOptions::default()
         };
         let js = jobs(&urls, Path::new("/f"), &opts).unwrap();
@@ -652,5 +717,79 @@ mod rpm_feed_tests {
             ..opts
         };
         assert!(jobs(&urls, Path::new("/f"), &bad).is_err());
+    }
+
+    #[test]
+    fn native_feed_jobs() {
+        let urls = FeedUrls {
+            rubysec: "http://127.0.0.1:1/rs.tar.gz".into(),
+            nodejs_security_wg: "http://127.0.0.1:1/nw.tar.gz".into(),
+            ..FeedUrls::default()
+        };
+        let opts = UpdateOptions {
+            alpine_branches: vec![],
+            debian_tracker: false,
+            debian_lists: false,
+            osv_ecosystems: vec![],
+            kev: false,
+            oracle_oval: vec![],
+            azurelinux_oval: vec![],
+            friendsofphp: false,
+            ..UpdateOptions::default()
+        };
+        let got: Vec<(String, PathBuf)> = jobs(&urls, Path::new("/f"), &opts)
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.url, j.dest))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "http://127.0.0.1:1/rs.tar.gz".to_string(),
+                    PathBuf::from("/f/rubysec/ruby-advisory-db.tar.gz")
+                ),
+                (
+                    "http://127.0.0.1:1/nw.tar.gz".to_string(),
+                    PathBuf::from("/f/nodejs-security-wg/vuln.tar.gz")
+                ),
+            ]
+        );
+        // The defaults are the GitHub archives of the three repositories' default branches.
+        let d = FeedUrls::default();
+        assert!(
+            d.rubysec
+                .ends_with("/rubysec/ruby-advisory-db/archive/refs/heads/master.tar.gz")
+        );
+        assert!(
+            d.friendsofphp
+                .ends_with("/FriendsOfPHP/security-advisories/archive/refs/heads/master.tar.gz")
+        );
+        assert!(
+            d.nodejs_security_wg
+                .ends_with("/nodejs/security-wg/archive/refs/heads/main.tar.gz")
+        );
+    }
+
+    #[test]
+    fn tar_gz_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = std::fs::read(
+            drydock_testkit::shared_dir().join("feeds/nodejs-security-wg/vuln.tar.gz"),
+        )
+        .expect("the recorded Node.js security WG archive");
+        let p = dir.path().join("x.tar.gz");
+        std::fs::write(&p, &real).unwrap();
+        assert_eq!(check(&p, Check::TarGz), Ok(()));
+        for cut in [real.len() - 8, real.len() / 2, 100] {
+            std::fs::write(&p, &real[..cut]).unwrap();
+            let e = check(&p, Check::TarGz).unwrap_err();
+            assert!(
+                e.contains("truncated") || e.contains("tar.gz"),
+                "cut {cut}: {e}"
+            );
+        }
+        std::fs::write(&p, b"<html>rate limited</html>").unwrap();
+        assert!(check(&p, Check::TarGz).is_err());
     }
 }

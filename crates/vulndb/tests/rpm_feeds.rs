@@ -768,6 +768,9 @@ fn update_fetches_rpm_feeds_through_repomd() {
         ],
         rocky_releases: vec!["9".into()],
         rocky_repos: vec!["BaseOS".into()],
+        rubysec: false,
+        friendsofphp: false,
+        nodejs_security_wg: false,
         ..UpdateOptions::default()
     };
     let feeds = tempfile::tempdir().unwrap();

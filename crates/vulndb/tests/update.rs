@@ -79,6 +79,9 @@ impl Server {
             oracle_oval: format!("{}/oracle", self.addr),
             amazon_mirror_lists: vec![("2".into(), format!("{}/amazon/2/mirror.list", self.addr))],
             rocky: format!("{}/rocky", self.addr),
+            rubysec: format!("{}/gh/rubysec/ruby-advisory-db.tar.gz", self.addr),
+            friendsofphp: format!("{}/gh/FriendsOfPHP/security-advisories.tar.gz", self.addr),
+            nodejs_security_wg: format!("{}/gh/nodejs/security-wg.tar.gz", self.addr),
         }
     }
 }
@@ -166,8 +169,27 @@ fn upstream_files(tracker: &Path) -> HashMap<String, PathBuf> {
         "/kev/known_exploited_vulnerabilities.json".into(),
         f.join("kev/known_exploited_vulnerabilities.json"),
     );
+    for (path, rel) in NATIVE {
+        m.insert(path.to_string(), f.join(rel));
+    }
     m
 }
+
+/// Server paths of the three native language feed archives → their recorded copies.
+const NATIVE: [(&str, &str); 3] = [
+    (
+        "/gh/rubysec/ruby-advisory-db.tar.gz",
+        "rubysec/ruby-advisory-db.tar.gz",
+    ),
+    (
+        "/gh/FriendsOfPHP/security-advisories.tar.gz",
+        "friendsofphp/security-advisories.tar.gz",
+    ),
+    (
+        "/gh/nodejs/security-wg.tar.gz",
+        "nodejs-security-wg/vuln.tar.gz",
+    ),
+];
 
 fn options(branches: &[&str], ecosystems: &[&str]) -> UpdateOptions {
     UpdateOptions {
@@ -235,6 +257,9 @@ fn update_downloads_the_layout_build_reads() {
         rels.push(format!("osv/{eco}/all.zip"));
     }
     rels.push("kev/known_exploited_vulnerabilities.json".into());
+    for (_, rel) in NATIVE {
+        rels.push(rel.into());
+    }
     let direct = common::feed_dir(&rels.iter().map(String::as_str).collect::<Vec<_>>());
     common::link(direct.path(), "debian/tracker.json", &tracker);
     let direct_db = direct.path().join("direct.sqlite");
@@ -257,11 +282,14 @@ fn update_downloads_the_layout_build_reads() {
             "debian-dsa",
             "debian-dtsa",
             "debian-tracker",
+            "friendsofphp",
             "kev",
+            "nodejs-security-wg",
             "osv/AlmaLinux",
             "osv/Go",
             "osv/PyPI",
-            "osv/crates.io"
+            "osv/crates.io",
+            "rubysec"
         ]
     );
     assert_eq!(
@@ -277,6 +305,13 @@ fn update_downloads_the_layout_build_reads() {
         std::fs::read(feeds_dir.join("debian/tracker.json")).unwrap(),
         std::fs::read(&tracker).unwrap()
     );
+    for (_, rel) in NATIVE {
+        assert_eq!(
+            std::fs::read(feeds_dir.join(rel)).unwrap(),
+            std::fs::read(common::feeds().join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
 }
 
 /// Files in `dir` (recursively) whose name starts with `.drydock-`.
@@ -316,7 +351,12 @@ fn bad_downloads_leave_the_previous_db_and_feeds_alone() {
     let zip_before = std::fs::read(feeds_dir.join("osv/Go/all.zip")).unwrap();
     let kev_before =
         std::fs::read(feeds_dir.join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let rubysec_before = std::fs::read(feeds_dir.join("rubysec/ruby-advisory-db.tar.gz")).unwrap();
     let unchanged = || {
+        assert_eq!(
+            std::fs::read(feeds_dir.join("rubysec/ruby-advisory-db.tar.gz")).unwrap(),
+            rubysec_before
+        );
         assert_eq!(std::fs::read(&out).unwrap(), db_before, "DB changed");
         assert_eq!(
             std::fs::read(feeds_dir.join("osv/Go/all.zip")).unwrap(),
@@ -359,6 +399,39 @@ fn bad_downloads_leave_the_previous_db_and_feeds_alone() {
         "{e}"
     );
     unchanged();
+
+    // A truncated archive of a native feed, served as a complete 200 response.
+    server.set(
+        "/kev/known_exploited_vulnerabilities.json",
+        Reply::Body(kev.clone()),
+    );
+    let rs = std::fs::read(common::feeds().join("rubysec/ruby-advisory-db.tar.gz")).unwrap();
+    server.set(
+        "/gh/rubysec/ruby-advisory-db.tar.gz",
+        Reply::Body(rs[..rs.len() * 2 / 3].to_vec()),
+    );
+    let e = update(&urls, &feeds_dir, &out, &small).unwrap_err();
+    eprintln!("truncated tar.gz: {e}");
+    assert!(
+        matches!(&e, Error::BadDownload { url, msg } if url.ends_with("/gh/rubysec/ruby-advisory-db.tar.gz") && msg.contains("truncated")),
+        "{e}"
+    );
+    unchanged();
+    // An HTML page served with 200 instead of the archive.
+    server.set(
+        "/gh/rubysec/ruby-advisory-db.tar.gz",
+        Reply::Body(b"<html>rate limit exceeded</html>".to_vec()),
+    );
+    let e = update(&urls, &feeds_dir, &out, &small).unwrap_err();
+    assert!(
+        matches!(&e, Error::BadDownload { url, .. } if url.ends_with("/gh/rubysec/ruby-advisory-db.tar.gz")),
+        "{e}"
+    );
+    unchanged();
+    server.set(
+        "/gh/rubysec/ruby-advisory-db.tar.gz",
+        Reply::Body(rs.clone()),
+    );
 
     // The connection closes before the announced length.
     server.set(
@@ -411,4 +484,94 @@ fn bad_downloads_leave_the_previous_db_and_feeds_alone() {
 
     // And with good answers again, the update succeeds.
     update(&urls, &feeds_dir, &out, &small).unwrap();
+}
+
+/// The native language feeds as GitHub serves them (a `<repo>-<branch>/` top folder): `update`
+/// saves them under the names `build` reads, and the DB equals one built from the recorded
+/// copies.
+#[test]
+fn update_fetches_github_archives_of_the_native_feeds() {
+    let src = tempfile::tempdir().unwrap();
+    let mut files = HashMap::new();
+    for ((path, rel), prefix) in NATIVE.iter().zip([
+        "ruby-advisory-db-master",
+        "security-advisories-master",
+        "security-wg-main",
+    ]) {
+        let p = src.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(
+            &p,
+            common::github_layout(&common::feeds().join(rel), prefix),
+        )
+        .unwrap();
+        files.insert(path.to_string(), p);
+    }
+    let server = Server::start(files);
+    let only_native = UpdateOptions {
+        alpine_branches: vec![],
+        debian_tracker: false,
+        debian_lists: false,
+        osv_ecosystems: vec![],
+        kev: false,
+        azurelinux_oval: vec![],
+        oracle_oval: vec![],
+        amazon: false,
+        rocky_releases: vec![],
+        ..UpdateOptions::default()
+    };
+    let work = tempfile::tempdir().unwrap();
+    let feeds_dir = work.path().join("feeds");
+    let out = work.path().join("vulndb.sqlite");
+    let report = update(&server.urls(), &feeds_dir, &out, &only_native).unwrap();
+    assert_eq!(report.warning_count, 0, "{:?}", report.warnings);
+    let names: Vec<&str> = report.feeds.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["rubysec", "friendsofphp", "nodejs-security-wg"]);
+    let mut served = server.served.lock().unwrap().clone();
+    served.sort();
+    assert_eq!(
+        served,
+        [
+            "/gh/FriendsOfPHP/security-advisories.tar.gz",
+            "/gh/nodejs/security-wg.tar.gz",
+            "/gh/rubysec/ruby-advisory-db.tar.gz"
+        ]
+    );
+    for (_, rel) in NATIVE {
+        assert!(feeds_dir.join(rel).is_file(), "{rel}");
+    }
+
+    let direct = common::feed_dir(&NATIVE.map(|(_, rel)| rel));
+    let direct_db = direct.path().join("direct.sqlite");
+    build(direct.path(), &direct_db, &BuildOptions::default()).unwrap();
+    assert_eq!(
+        common::dump_affected(&out),
+        common::dump_affected(&direct_db)
+    );
+    assert_eq!(
+        Db::open(&out).unwrap().info().unwrap().feeds,
+        Db::open(&direct_db).unwrap().info().unwrap().feeds
+    );
+
+    // Each feed can be turned off.
+    let none = UpdateOptions {
+        rubysec: false,
+        friendsofphp: false,
+        nodejs_security_wg: false,
+        kev: true,
+        ..only_native
+    };
+    server.set(
+        "/kev/known_exploited_vulnerabilities.json",
+        Reply::Body(
+            std::fs::read(common::feeds().join("kev/known_exploited_vulnerabilities.json"))
+                .unwrap(),
+        ),
+    );
+    server.served.lock().unwrap().clear();
+    update(&server.urls(), &feeds_dir, &out, &none).unwrap();
+    assert_eq!(
+        *server.served.lock().unwrap(),
+        ["/kev/known_exploited_vulnerabilities.json"]
+    );
 }

@@ -264,6 +264,8 @@ pub(crate) fn load(ctx: &mut Ctx<'_>, files: &[AlpineFile]) -> Result<()> {
                 source: SOURCE.to_string(),
                 advisory_ids: Vec::new(),
                 severity: None,
+                affected_constraints: Vec::new(),
+                unaffected_constraints: Vec::new(),
             })?;
             ctx.sink.ensure_vuln(&vuln_id)?;
             for a in &agg.aliases {

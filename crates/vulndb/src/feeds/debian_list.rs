@@ -269,6 +269,8 @@ pub(crate) fn load(ctx: &mut Ctx<'_>, name: &str, path: &Path) -> Result<()> {
                     source: name.to_string(),
                     advisory_ids: Vec::new(),
                     severity: line.severity,
+                    affected_constraints: Vec::new(),
+                    unaffected_constraints: Vec::new(),
                 };
                 let rk = (line.namespace.clone(), line.package.clone(), (*vid).clone());
                 let row = rows

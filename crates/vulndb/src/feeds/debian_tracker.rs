@@ -155,6 +155,8 @@ pub(crate) fn load(ctx: &mut Ctx<'_>, path: &Path) -> Result<()> {
                     source: SOURCE.to_string(),
                     advisory_ids: Vec::new(),
                     severity,
+                    affected_constraints: Vec::new(),
+                    unaffected_constraints: Vec::new(),
                 })?;
             }
             if let Some(sev) = worst {

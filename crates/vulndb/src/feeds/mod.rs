@@ -11,15 +11,27 @@ use crate::error::{Error, Result};
 use crate::model::Severity;
 
 pub(crate) mod alpine;
+pub(crate) mod constraints;
 pub(crate) mod debian_list;
 pub(crate) mod debian_tracker;
+pub(crate) mod friendsofphp;
 pub(crate) mod kev;
+pub(crate) mod native;
+pub(crate) mod nodejs_wg;
 pub(crate) mod osv;
 pub(crate) mod oval;
 pub(crate) mod redhat_csaf;
+pub(crate) mod rubysec;
 pub(crate) mod suse_cvrf;
+pub(crate) mod tarball;
 pub(crate) mod updateinfo;
 pub(crate) mod xml;
+
+/// The archives of the native language feeds, relative to the feed folder (the names
+/// `update` saves them under).
+pub(crate) const RUBYSEC_ARCHIVE: &str = "rubysec/ruby-advisory-db.tar.gz";
+pub(crate) const FRIENDSOFPHP_ARCHIVE: &str = "friendsofphp/security-advisories.tar.gz";
+pub(crate) const NODEJS_WG_ARCHIVE: &str = "nodejs-security-wg/vuln.tar.gz";
 
 /// Folder names under the feed root that this version reads.
 const KNOWN: &[&str] = &[
@@ -35,6 +47,9 @@ const KNOWN: &[&str] = &[
     "redhat-csaf",
     "suse-cvrf",
     "photon-oval",
+    "rubysec",
+    "friendsofphp",
+    "nodejs-security-wg",
 ];
 
 /// One Alpine secdb file to read.
@@ -49,8 +64,13 @@ pub(crate) struct AlpineFile {
 /// What `build` will read, found by looking at the feed folder.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
-    /// `(folder, zips)` per OSV ecosystem folder, `_`-prefixed folders last.
+    /// `(folder, files)` per OSV ecosystem folder (`*.zip` and loose `*.json` records),
+    /// `_`-prefixed folders last.
     pub osv: Vec<(String, Vec<PathBuf>)>,
+    /// The native language feeds' archives.
+    pub rubysec: Option<PathBuf>,
+    pub friendsofphp: Option<PathBuf>,
+    pub nodejs_wg: Option<PathBuf>,
     pub tracker: Option<PathBuf>,
     /// `(feed name, file)` for DSA/DLA/DTSA.
     pub debian_lists: Vec<(&'static str, PathBuf)>,
@@ -86,6 +106,9 @@ impl Plan {
             && self.rocky.is_empty()
             && self.redhat_csaf.is_empty()
             && self.suse_cvrf.is_empty()
+            && self.rubysec.is_none()
+            && self.friendsofphp.is_none()
+            && self.nodejs_wg.is_none()
     }
 }
 
@@ -134,13 +157,35 @@ pub(crate) fn discover(root: &Path) -> Result<Plan> {
             }
             let mut zips = Vec::new();
             for f in entries(&folder)? {
-                if f.is_file() && file_name(&f).to_ascii_lowercase().ends_with(".zip") {
+                let lower = file_name(&f).to_ascii_lowercase();
+                if f.is_file() && (lower.ends_with(".zip") || lower.ends_with(".json")) {
                     zips.push(f);
                 } else {
                     plan.skipped.push(format!("osv/{fname}/{}", file_name(&f)));
                 }
             }
             plan.osv.push((fname, zips));
+        }
+    }
+
+    for (rel, slot) in [
+        (RUBYSEC_ARCHIVE, &mut plan.rubysec),
+        (FRIENDSOFPHP_ARCHIVE, &mut plan.friendsofphp),
+        (NODEJS_WG_ARCHIVE, &mut plan.nodejs_wg),
+    ] {
+        let Some((top, name)) = rel.split_once('/') else {
+            continue;
+        };
+        let dir = root.join(top);
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in entries(&dir)? {
+            if file_name(&f) == name && f.is_file() {
+                *slot = Some(f);
+            } else {
+                plan.skipped.push(format!("{top}/{}", file_name(&f)));
+            }
         }
     }
 
@@ -286,6 +331,29 @@ pub(crate) fn load_all(ctx: &mut Ctx<'_>, plan: &Plan) -> Result<()> {
     let mut seen_osv = std::collections::HashSet::new();
     for (folder, zips) in &plan.osv {
         osv::load(ctx, folder, zips, &mut seen_osv)?;
+    }
+    // The native language feeds right after OSV: their titles and descriptions are richer
+    // than the distro feeds' one-line summaries of the same CVEs.
+    if let Some(p) = &plan.rubysec {
+        native::load(ctx, rubysec::SOURCE, p, &rubysec::wanted, rubysec::convert)?;
+    }
+    if let Some(p) = &plan.friendsofphp {
+        native::load(
+            ctx,
+            friendsofphp::SOURCE,
+            p,
+            &friendsofphp::wanted,
+            friendsofphp::convert,
+        )?;
+    }
+    if let Some(p) = &plan.nodejs_wg {
+        native::load(
+            ctx,
+            nodejs_wg::SOURCE,
+            p,
+            &nodejs_wg::wanted,
+            nodejs_wg::convert,
+        )?;
     }
     if let Some(t) = &plan.tracker {
         debian_tracker::load(ctx, t)?;

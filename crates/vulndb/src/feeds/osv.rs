@@ -1,5 +1,5 @@
 //! OSV zips (`osv/<Ecosystem>/*.zip`, one `<id>.json` per advisory, as in the OSV bucket's
-//! `<Ecosystem>/all.zip`).
+//! `<Ecosystem>/all.zip`) and loose OSV records (`osv/<folder>/*.json`).
 //!
 //! Entries are read one at a time from the archive with a per-entry size cap (zip-bomb guard).
 //! A zip that cannot be opened or whose entries fail to decompress (truncated, corrupt) is an
@@ -225,21 +225,54 @@ struct Tally<'a> {
     seen: &'a mut HashSet<String>,
 }
 
-/// Load the zips of one `osv/<folder>` as feed `osv/<folder>`.
+/// Load the zips and loose `*.json` records of one `osv/<folder>` as feed `osv/<folder>`.
 pub(crate) fn load(
     ctx: &mut Ctx<'_>,
     folder: &str,
-    zips: &[std::path::PathBuf],
+    files: &[std::path::PathBuf],
     seen: &mut HashSet<String>,
 ) -> Result<()> {
     let (feed, mark) = ctx.begin_feed(&format!("osv/{folder}"));
     let mut t = Tally { feed, seen };
-    for z in zips {
-        t.feed.files.push(ctx.rel(z));
-        load_zip(ctx, z, &mut t)?;
+    for f in files {
+        t.feed.files.push(ctx.rel(f));
+        let is_json = f
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if is_json {
+            load_json(ctx, f, &mut t)?;
+        } else {
+            load_zip(ctx, f, &mut t)?;
+        }
     }
     ctx.end_feed(t.feed, mark);
     Ok(())
+}
+
+/// One loose OSV record (`osv/<folder>/<id>.json`, e.g. hand-written test records). Same
+/// rules as a zip entry: over the size cap or not a valid record → a warning.
+fn load_json(ctx: &mut Ctx<'_>, path: &Path, t: &mut Tally<'_>) -> Result<()> {
+    let rel = ctx.rel(path);
+    let cap = ctx.opts.max_zip_entry_bytes;
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if len > cap {
+        ctx.report.oversized_entries_skipped += 1;
+        ctx.warn(
+            &mut t.feed,
+            format!("{rel}: {len} bytes, over the {cap}-byte cap: skipped"),
+        );
+        return Ok(());
+    }
+    let bytes = super::read_file(path)?;
+    match serde_json::from_slice::<Record>(&bytes) {
+        Ok(rec) => load_record(ctx, rec, &rel, t),
+        Err(e) => {
+            ctx.warn(&mut t.feed, format!("{rel}: not a valid OSV record ({e})"));
+            Ok(())
+        }
+    }
 }
 
 /// What the reader thread hands to the inserting thread.
@@ -466,6 +499,8 @@ fn load_record(ctx: &mut Ctx<'_>, rec: Record, rel: &str, t: &mut Tally<'_>) -> 
             source,
             advisory_ids: vec![id.clone()],
             severity,
+            affected_constraints: Vec::new(),
+            unaffected_constraints: Vec::new(),
         })?;
     }
     Ok(())

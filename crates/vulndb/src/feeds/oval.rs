@@ -451,6 +451,8 @@ fn load_file(ctx: &mut Ctx<'_>, feed: &mut FeedReport, flavor: Flavor, path: &Pa
                         source: source.to_string(),
                         advisory_ids: advisory.iter().cloned().collect(),
                         severity,
+                        affected_constraints: Vec::new(),
+                        unaffected_constraints: Vec::new(),
                     };
                     let key = (
                         ns.clone(),

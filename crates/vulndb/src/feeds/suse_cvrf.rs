@@ -237,6 +237,8 @@ fn load_file(ctx: &mut Ctx<'_>, feed: &mut FeedReport, path: &Path) -> Result<()
             source: SOURCE.to_string(),
             advisory_ids: vec![advisory.clone()],
             severity,
+            affected_constraints: Vec::new(),
+            unaffected_constraints: Vec::new(),
         })?;
     }
     Ok(())

@@ -250,6 +250,8 @@ fn load_file(
                                 source: source.to_string(),
                                 advisory_ids: vec![up.id.clone()],
                                 severity,
+                                affected_constraints: Vec::new(),
+                                unaffected_constraints: Vec::new(),
                             },
                         );
                     }
