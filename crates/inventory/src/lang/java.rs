@@ -675,7 +675,20 @@ fn group_from_symbolic<'a>(sym: &'a str, artifact: &str) -> Option<&'a str> {
 }
 
 fn heuristic_package<'a>(attrs: &'a [(String, String)], file: &'a str) -> Option<LangPackage> {
-    let (file_artifact, file_version) = split_file_name(file);
+    let (mut file_artifact, mut file_version) = split_file_name(file);
+    // an artifactId with `-<digit>` in it (`log4j-1.2-api-2.17.1.jar`): when the manifest's
+    // version ends the file name, the file name splits before it
+    let stated = manifest_version(attr(attrs, "Implementation-Version"))
+        .or_else(|| manifest_version(attr(attrs, "Bundle-Version")));
+    if let (Some(f), Some(v)) = (file_version, stated)
+        && f.len() > v.len() + 1
+        && f.ends_with(v)
+        && f[..f.len() - v.len()].ends_with('-')
+    {
+        let stem_len = file_artifact.len() + 1 + (f.len() - v.len() - 1);
+        file_artifact = &file[..stem_len];
+        file_version = Some(v);
+    }
     let bsn = attr(attrs, "Bundle-SymbolicName")
         .map(|s| s.split(';').next().unwrap_or("").trim())
         .filter(|s| is_valid_id(s));
@@ -1041,6 +1054,30 @@ fn parse_pom_xml(content: &[u8], warnings: &mut Vec<String>) -> Vec<LangPackage>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifest_version_at_the_end_of_the_file_name_splits_it() {
+        let attrs = vec![
+            (
+                "Bundle-SymbolicName".to_string(),
+                "org.apache.logging.log4j.1.2.api".to_string(),
+            ),
+            ("Bundle-Version".to_string(), "2.17.1".to_string()),
+        ];
+        let p = heuristic_package(&attrs, "log4j-1.2-api-2.17.1.jar").unwrap();
+        assert_eq!(p.version, "2.17.1");
+        assert!(p.name.ends_with(":log4j-1.2-api"), "{}", p.name);
+        // Debian's log4j 1.2 jar: `log4j-1.2-1.2.17.jar` with Bundle-Version 1.2.17
+        let attrs = vec![
+            (
+                "Bundle-SymbolicName".to_string(),
+                "org.apache.log4j".to_string(),
+            ),
+            ("Bundle-Version".to_string(), "1.2.17".to_string()),
+        ];
+        let p = heuristic_package(&attrs, "log4j-1.2-1.2.17.jar").unwrap();
+        assert_eq!(p.version, "1.2.17");
+    }
 
     #[test]
     fn wants_by_name() {
