@@ -3,13 +3,22 @@
 //! A vulnerability matcher is only as right as its version comparison: "is the installed
 //! version below the fixed one?" must be answered exactly as the distribution's own package
 //! manager answers it, or findings are missed or invented. Each scheme here reproduces one
-//! package manager's algorithm, and is tested against that package manager:
+//! package manager's algorithm, and is tested against that package manager wherever it runs
+//! in the test environment (Go's and NuGet's against their documented behaviour and the
+//! real OSV feeds):
 //!
 //! | scheme | namespaces | reference |
 //! |---|---|---|
 //! | [`Scheme::Dpkg`] ([`dpkg`]) | `debian:*`, `ubuntu:*` | dpkg's `lib/dpkg/version.c` + `parseversion`; tested against `dpkg --compare-versions` |
 //! | [`Scheme::Apk`] ([`apk`]) | `alpine:*` | apk-tools 2.x `src/version.c` (token-based comparison); tested with apk-tools' own test table and the real secdb |
 //! | [`Scheme::Rpm`] ([`rpm`]) | `rhel`, `centos`, `rocky`, `almalinux`, `ol`, `amzn`, `fedora`, `sles`, `opensuse*`, `azurelinux`, `mariner`, `photon` | rpm 4.18 `rpmverCmp`/`rpmvercmp` (epoch, `~`, `^`); tested against the real `rpm` |
+//! | [`Scheme::Pep440`] ([`pep440`]) | `pypi` | Python `packaging.version.Version` (parse, normal form, order); tested against `packaging` |
+//! | [`Scheme::Semver`] ([`semver`]) | `npm`, `crates.io` | SemVer 2.0.0 precedence, node-semver's strict grammar; tested against node-semver's `semver.compare` |
+//! | [`Scheme::Go`] ([`golang`]) | `go` | `golang.org/x/mod/semver` (`v` optional, shorthands, `+incompatible`, pseudo-versions) and Go toolchain versions (`go1.22rc1`) |
+//! | [`Scheme::Maven`] ([`maven`]) | `maven` | maven-artifact 3.9 `ComparableVersion`; tested against its jar (optional test) |
+//! | [`Scheme::Gem`] ([`gem`]) | `rubygems` | RubyGems `Gem::Version#<=>`; tested against Ruby's RubyGems (optional test) |
+//! | [`Scheme::Composer`] ([`composer`]) | `packagist` | composer/semver `VersionParser::normalize`, then PHP `version_compare`; tested against both (optional test) |
+//! | [`Scheme::Nuget`] ([`nuget`]) | `nuget` | NuGet.Versioning `NuGetVersion` and its default `VersionComparer` |
 //!
 //! Invalid version strings are errors ([`VersionError`]), never panics and never a silent
 //! guess: callers decide what an unparseable version means for a finding. Every input,
@@ -25,15 +34,34 @@
 //! let apk = Scheme::for_namespace("alpine:3.20").unwrap();
 //! assert_eq!(apk.compare("1.0_rc1-r0", "1.0-r0").unwrap(), Ordering::Less);
 //! assert!(apk.compare("1.0-1", "1.0").is_err());
+//! let pypi = Scheme::for_namespace("pypi").unwrap();
+//! assert_eq!(pypi.compare("1.0.dev0", "1.0a0").unwrap(), Ordering::Less);
+//! let maven = Scheme::for_namespace("maven").unwrap();
+//! assert_eq!(maven.compare("2.0.0.Final", "2.0.0").unwrap(), Ordering::Equal);
+//! assert!(Scheme::Semver.compare("1.2", "1.2.0").is_err());
 //! ```
 
 pub mod apk;
+pub mod composer;
 pub mod dpkg;
+pub mod gem;
+pub mod golang;
+pub mod maven;
+pub mod nuget;
+pub mod pep440;
 pub mod rpm;
+pub mod semver;
 
 pub use apk::ApkVersion;
+pub use composer::ComposerVersion;
 pub use dpkg::DebVersion;
+pub use gem::GemVersion;
+pub use golang::GoVersion;
+pub use maven::MavenVersion;
+pub use nuget::NugetVersion;
+pub use pep440::Pep440Version;
 pub use rpm::RpmVersion;
+pub use semver::SemVersion;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -48,6 +76,20 @@ pub enum Scheme {
     Apk,
     /// RPM versions, `[epoch:]version[-release]`, compared like rpm's `rpmverCmp`.
     Rpm,
+    /// Python package versions (PEP 440), compared like `packaging.version.Version`.
+    Pep440,
+    /// Semantic Versioning 2.0.0 (npm, crates.io).
+    Semver,
+    /// Go module versions (`v1.2.3`, pseudo-versions) and Go toolchain versions (`go1.21.3`).
+    Go,
+    /// Maven versions, compared like maven-artifact's `ComparableVersion`.
+    Maven,
+    /// RubyGems versions, compared like `Gem::Version`.
+    Gem,
+    /// Composer (Packagist) versions: composer/semver normalisation, PHP `version_compare`.
+    Composer,
+    /// NuGet versions, compared like `NuGetVersion`.
+    Nuget,
 }
 
 impl Scheme {
@@ -58,6 +100,13 @@ impl Scheme {
             Scheme::Dpkg => dpkg::compare(a, b),
             Scheme::Apk => apk::compare(a, b),
             Scheme::Rpm => rpm::compare(a, b),
+            Scheme::Pep440 => pep440::compare(a, b),
+            Scheme::Semver => semver::compare(a, b),
+            Scheme::Go => golang::compare(a, b),
+            Scheme::Maven => maven::compare(a, b),
+            Scheme::Gem => gem::compare(a, b),
+            Scheme::Composer => composer::compare(a, b),
+            Scheme::Nuget => nuget::compare(a, b),
         }
     }
 
@@ -67,13 +116,28 @@ impl Scheme {
             Scheme::Dpkg => dpkg::check(v),
             Scheme::Apk => apk::check(v),
             Scheme::Rpm => rpm::check(v),
+            Scheme::Pep440 => pep440::check(v),
+            Scheme::Semver => semver::check(v),
+            Scheme::Go => golang::check(v),
+            Scheme::Maven => maven::check(v),
+            Scheme::Gem => gem::check(v),
+            Scheme::Composer => composer::check(v),
+            Scheme::Nuget => nuget::check(v),
         }
     }
 
     /// The scheme of a normalised namespace (`debian:12`, `ubuntu:22.04`, `alpine:3.20`,
-    /// `alpine:edge`; a bare `debian` also works). The distribution name is matched without
-    /// regard to ASCII case. `None` for namespaces whose scheme is not implemented here.
+    /// `alpine:edge`; a bare `debian` also works), or of a language ecosystem namespace
+    /// (`pypi`, `npm`, `crates.io`, `go`, `maven`, `rubygems`, `packagist`, `nuget`). Names
+    /// are matched without regard to ASCII case. `None` for namespaces whose scheme is not
+    /// implemented here.
     pub fn for_namespace(ns: &str) -> Option<Scheme> {
+        if let Some(&(_, scheme)) = LANGUAGE_NAMESPACES
+            .iter()
+            .find(|(name, _)| ns.eq_ignore_ascii_case(name))
+        {
+            return Some(scheme);
+        }
         let distro = ns.split_once(':').map_or(ns, |(d, _)| d);
         if distro.eq_ignore_ascii_case("debian") || distro.eq_ignore_ascii_case("ubuntu") {
             Some(Scheme::Dpkg)
@@ -86,12 +150,20 @@ impl Scheme {
         }
     }
 
-    /// Short lowercase name: `dpkg`, `apk`.
+    /// Short lowercase name: `dpkg`, `apk`, `rpm`, `pep440`, `semver`, `go`, `maven`, `gem`,
+    /// `composer`, `nuget`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Dpkg => "dpkg",
             Scheme::Apk => "apk",
             Scheme::Rpm => "rpm",
+            Scheme::Pep440 => "pep440",
+            Scheme::Semver => "semver",
+            Scheme::Go => "go",
+            Scheme::Maven => "maven",
+            Scheme::Gem => "gem",
+            Scheme::Composer => "composer",
+            Scheme::Nuget => "nuget",
         }
     }
 }
@@ -101,6 +173,18 @@ impl fmt::Display for Scheme {
         f.write_str(self.as_str())
     }
 }
+
+/// Language-ecosystem namespaces (whole names, as the DB spells them) and their schemes.
+const LANGUAGE_NAMESPACES: &[(&str, Scheme)] = &[
+    ("pypi", Scheme::Pep440),
+    ("npm", Scheme::Semver),
+    ("crates.io", Scheme::Semver),
+    ("go", Scheme::Go),
+    ("maven", Scheme::Maven),
+    ("rubygems", Scheme::Gem),
+    ("packagist", Scheme::Composer),
+    ("nuget", Scheme::Nuget),
+];
 
 /// Distributions (namespace prefixes) whose packages are RPMs.
 const RPM_DISTROS: &[&str] = &[
@@ -210,7 +294,18 @@ mod tests {
         assert_eq!(Scheme::for_namespace("azurelinux:3.0"), Some(Scheme::Rpm));
         assert_eq!(Scheme::for_namespace("sles:15.5"), Some(Scheme::Rpm));
         assert_eq!(Scheme::for_namespace("amzn:2023"), Some(Scheme::Rpm));
-        assert_eq!(Scheme::for_namespace("pypi"), None);
+        assert_eq!(Scheme::for_namespace("pypi"), Some(Scheme::Pep440));
+        assert_eq!(Scheme::for_namespace("PyPI"), Some(Scheme::Pep440));
+        assert_eq!(Scheme::for_namespace("npm"), Some(Scheme::Semver));
+        assert_eq!(Scheme::for_namespace("crates.io"), Some(Scheme::Semver));
+        assert_eq!(Scheme::for_namespace("go"), Some(Scheme::Go));
+        assert_eq!(Scheme::for_namespace("maven"), Some(Scheme::Maven));
+        assert_eq!(Scheme::for_namespace("rubygems"), Some(Scheme::Gem));
+        assert_eq!(Scheme::for_namespace("packagist"), Some(Scheme::Composer));
+        assert_eq!(Scheme::for_namespace("nuget"), Some(Scheme::Nuget));
+        assert_eq!(Scheme::for_namespace("pypi:extra"), None);
+        assert_eq!(Scheme::for_namespace("golang"), None);
+        assert_eq!(Scheme::for_namespace("cratesio"), None);
         assert_eq!(Scheme::for_namespace("debianish:1"), None);
         assert_eq!(Scheme::for_namespace(""), None);
     }
