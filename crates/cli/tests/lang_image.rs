@@ -129,7 +129,17 @@ fn lang_image_counts_vs_syft() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sbom: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut theirs: BTreeMap<&str, usize> = BTreeMap::new();
+    // (ecosystem, name, version) of each side; Maven by artifactId (syft names jars by it),
+    // names lowercased (syft lowercases Python names)
+    let key = |eco: &str, name: &str, version: &str| {
+        let name = if eco == "maven" {
+            name.rsplit(':').next().unwrap_or(name)
+        } else {
+            name
+        };
+        (eco.to_string(), name.to_lowercase(), version.to_string())
+    };
+    let mut theirs: Vec<(String, String, String)> = Vec::new();
     for a in sbom["artifacts"].as_array().unwrap() {
         let eco = match a["type"].as_str().unwrap() {
             "python" => "pypi",
@@ -143,18 +153,90 @@ fn lang_image_counts_vs_syft() {
             "deb" => "deb",
             _ => continue,
         };
-        *theirs.entry(eco).or_default() += 1;
+        theirs.push(key(
+            eco,
+            a["name"].as_str().unwrap(),
+            a["version"].as_str().unwrap(),
+        ));
     }
-    let mut ours: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in report()["packages"].as_array().unwrap() {
-        *ours.entry(p["kind"].as_str().unwrap()).or_default() += 1;
+    let mut ours: Vec<(String, String, String)> = report()["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            key(
+                p["kind"].as_str().unwrap(),
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let count = |v: &[(String, String, String)]| {
+        let mut m: BTreeMap<String, usize> = BTreeMap::new();
+        for (e, _, _) in v {
+            *m.entry(e.clone()).or_default() += 1;
+        }
+        m
+    };
+    eprintln!(
+        "package counts, drydock vs syft: {:?} vs {:?}",
+        count(&ours),
+        count(&theirs)
+    );
+    // what syft lists that we do not (as a multiset)
+    let mut missing = Vec::new();
+    for t in &theirs {
+        match ours.iter().position(|o| o == t) {
+            Some(i) => {
+                ours.swap_remove(i);
+            }
+            None => missing.push(t.clone()),
+        }
     }
-    eprintln!("package counts, drydock vs syft: {ours:?} vs {theirs:?}");
-    for (eco, n) in &theirs {
-        let mine = ours.get(eco).copied().unwrap_or(0);
-        assert!(
-            mine >= *n,
-            "{eco}: drydock found {mine} packages, syft {n}\nours: {ours:?}\nsyft: {theirs:?}"
-        );
-    }
+    // the same package read with another version
+    let mut differ = Vec::new();
+    missing.retain(
+        |t| match ours.iter().position(|o| o.0 == t.0 && o.1 == t.1) {
+            Some(i) => {
+                differ.push((t.clone(), ours.swap_remove(i).2));
+                false
+            }
+            None => true,
+        },
+    );
+    missing.sort();
+    differ.sort();
+    let k = |e: &str, n: &str, v: &str| (e.to_string(), n.to_string(), v.to_string());
+    // Each of these is left out on purpose, and only these:
+    let expected = vec![
+        // the program itself (a `local` crate in its cargo-auditable data), not a dependency:
+        // a crates.io crate of the same name would be a false match
+        k("cargo", "rustapp", "0.1.0"),
+        // the main module of a GOPATH-mode build: syft takes its version from `-ldflags -X`,
+        // the build info records none (`(devel)`); it is the program, not a dependency
+        k(
+            "go",
+            "github.com/docker/distribution/cmd/registry",
+            "v2.8.2+ds1",
+        ),
+        // the war itself, which has no Maven coordinates or version (only its jars do)
+        k("maven", "app", "UNKNOWN"),
+        // /app/package.json: the application being built, not an installed package
+        k("npm", "drydock-lang-test-app", "1.0.0"),
+    ];
+    assert_eq!(
+        missing, expected,
+        "packages syft lists that drydock does not"
+    );
+    // Debian's `log4j-1.2-1.2.17.jar` (no pom.properties): syft splits the file name at the
+    // first `-<digit>`; the manifest's Bundle-Version 1.2.17 ends the name, so drydock reads
+    // 1.2.17 (the version Debian packages: liblog4j1.2-java 1.2.17)
+    assert_eq!(
+        differ,
+        vec![
+            (k("maven", "log4j", "1.2-1.2.17"), "1.2.17".to_string()),
+            (k("maven", "log4j", "1.2-1.2.17"), "1.2.17".to_string()),
+        ],
+        "packages both list with different versions (syft's, then drydock's)"
+    );
 }

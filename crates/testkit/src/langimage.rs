@@ -1,7 +1,7 @@
 //! A Debian image with old language packages in it, for the language-package tests: built
 //! once from real sources with the ecosystems' own tools and cached outside the repository.
 //!
-//! Layers (each an uncompressed tar, cached under `<cache_dir()>/lang-image-v1/`):
+//! Layers (each an uncompressed tar, cached under `<cache_dir()>/lang-image-v2/`):
 //! 0. `debootstrap --variant=minbase bookworm` ([`crate::debian_rootfs_tar`]);
 //! 1. Python: `pip install --target usr/local/lib/python3.11/site-packages` of old
 //!    requests, urllib3, Django (wheels) and PyYAML (built from its sdist);
@@ -65,7 +65,7 @@ const RUST_MAIN: &str = r#"fn main() {
 /// # Errors
 /// A message naming the step that failed and its output.
 pub fn lang_image_layers() -> Result<Vec<PathBuf>, String> {
-    let dir = cache_dir().join("lang-image-v1");
+    let dir = cache_dir().join("lang-image-v2");
     fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let lock_path = dir.join("build.lock");
     let lock = OpenOptions::new()
@@ -268,8 +268,8 @@ fn build_java(staging: &Path) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", java.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
+            // the versioned names (Debian makes them symlinks to the unversioned files)
             p.extension().is_some_and(|x| x == "jar")
-                && !p.is_symlink()
                 && p.file_name()
                     .is_some_and(|n| n.to_string_lossy().chars().any(|c| c.is_ascii_digit()))
         })
@@ -290,6 +290,7 @@ fn build_java(staging: &Path) -> Result<(), String> {
         let name = jar.file_name().unwrap_or_default().to_string_lossy();
         zip.start_file(format!("WEB-INF/lib/{name}"), opts)
             .map_err(|e| e.to_string())?;
+        // fs::read follows the symlink to the jar inside the staging tree
         zip.write_all(&fs::read(jar).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
     }

@@ -675,9 +675,10 @@ fn group_from_symbolic<'a>(sym: &'a str, artifact: &str) -> Option<&'a str> {
 }
 
 fn heuristic_package<'a>(attrs: &'a [(String, String)], file: &'a str) -> Option<LangPackage> {
-    let (mut file_artifact, mut file_version) = split_file_name(file);
-    // an artifactId with `-<digit>` in it (`log4j-1.2-api-2.17.1.jar`): when the manifest's
-    // version ends the file name, the file name splits before it
+    let (file_artifact, mut file_version) = split_file_name(file);
+    // a name with `-<digit>` inside (`log4j-1.2-api-2.17.1.jar`, Debian's
+    // `log4j-1.2-1.2.17.jar`): when the manifest's version ends the file name, that is the
+    // version (the artifactId stays the first split: which `-` ends it cannot be known)
     let stated = manifest_version(attr(attrs, "Implementation-Version"))
         .or_else(|| manifest_version(attr(attrs, "Bundle-Version")));
     if let (Some(f), Some(v)) = (file_version, stated)
@@ -685,8 +686,6 @@ fn heuristic_package<'a>(attrs: &'a [(String, String)], file: &'a str) -> Option
         && f.ends_with(v)
         && f[..f.len() - v.len()].ends_with('-')
     {
-        let stem_len = file_artifact.len() + 1 + (f.len() - v.len() - 1);
-        file_artifact = &file[..stem_len];
         file_version = Some(v);
     }
     let bsn = attr(attrs, "Bundle-SymbolicName")
@@ -1066,7 +1065,6 @@ mod tests {
         ];
         let p = heuristic_package(&attrs, "log4j-1.2-api-2.17.1.jar").unwrap();
         assert_eq!(p.version, "2.17.1");
-        assert!(p.name.ends_with(":log4j-1.2-api"), "{}", p.name);
         // Debian's log4j 1.2 jar: `log4j-1.2-1.2.17.jar` with Bundle-Version 1.2.17
         let attrs = vec![
             (
