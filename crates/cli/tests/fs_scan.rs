@@ -68,3 +68,64 @@ fn a_checkout_and_an_unpacked_rootfs() {
     assert_eq!(packages(&r), dpkg_query(&rootfs.join("var/lib/dpkg")));
     assert_eq!(packages(&r).len(), 78);
 }
+
+/// A checkout with real lockfiles (osv-scanner's test fixtures: npm, yarn, Composer, Bundler,
+/// pip requirements): `drydock fs` catalogs them and matches them against the real feeds.
+#[test]
+fn lockfiles_in_a_checkout() {
+    let dir = scratch("fs-locks");
+    let bundle = tk::shared_dir().join("fixtures/osv-scanner-lockfile-fixtures.tar.gz");
+    let st = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&bundle)
+        .arg("-C")
+        .arg(&dir)
+        .args([
+            "cmd/osv-scanner/scan/source/testdata/locks-many",
+            "cmd/osv-scanner/scan/source/testdata/locks-insecure",
+            "cmd/osv-scanner/scan/source/testdata/locks-requirements",
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let root = dir.join("cmd/osv-scanner/scan/source/testdata");
+    let r = scan_json_as("fs", &root, full_db(), &["--scanners", "vuln"]);
+    let root_s = root.display().to_string();
+    let mut pkgs: Vec<String> = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {} {}{}",
+                p["kind"].as_str().unwrap(),
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap(),
+                p["path"].as_str().unwrap().replace(&root_s, ""),
+                if p["dev"].as_bool() == Some(true) { " (dev)" } else { "" }
+            )
+        })
+        .collect();
+    pkgs.sort();
+    let mut found: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}@{} {} fixed={} ({})",
+                f["package"]["kind"].as_str().unwrap(),
+                f["package"]["name"].as_str().unwrap(),
+                f["package"]["version"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+                f["fixed_version"].as_str().unwrap_or("-"),
+                f["package"]["path"].as_str().unwrap().replace(&root_s, "")
+            )
+        })
+        .collect();
+    found.sort();
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("fs_lockfile_packages", pkgs);
+        insta::assert_json_snapshot!("fs_lockfile_findings", found);
+    });
+}
