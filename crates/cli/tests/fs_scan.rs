@@ -102,7 +102,11 @@ fn lockfiles_in_a_checkout() {
                 p["name"].as_str().unwrap(),
                 p["version"].as_str().unwrap(),
                 p["path"].as_str().unwrap().replace(&root_s, ""),
-                if p["dev"].as_bool() == Some(true) { " (dev)" } else { "" }
+                if p["dev"].as_bool() == Some(true) {
+                    " (dev)"
+                } else {
+                    ""
+                }
             )
         })
         .collect();

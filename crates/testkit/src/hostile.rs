@@ -232,8 +232,15 @@ pub fn gzip_bomb_tar_size(file_size: u64) -> u64 {
 }
 
 fn bomb_tar_header(file_size: u64) -> [u8; BLOCK] {
+    bomb_tar_header_named(b"zeros.bin", file_size)
+}
+
+fn bomb_tar_header_named(name: &[u8], file_size: u64) -> [u8; BLOCK] {
     let mut h = header(EntryType::Regular, 0o644, file_size);
-    let name = b"zeros.bin";
+    assert!(
+        name.len() < 100,
+        "bomb file name must fit the old tar header"
+    );
     h.as_old_mut().name[..name.len()].copy_from_slice(name);
     h.set_cksum();
     *h.as_bytes()
@@ -250,10 +257,19 @@ fn bomb_tar_header(file_size: u64) -> [u8; BLOCK] {
 /// # Panics
 /// On I/O errors.
 pub fn gzip_bomb(out: &Path, file_size: u64) -> u64 {
+    gzip_bomb_named(out, "zeros.bin", file_size)
+}
+
+/// [`gzip_bomb`] with the file at `name` (a relative path under 100 bytes), e.g. a 1 GB
+/// single-line `app/node_modules/huge/package.json`.
+///
+/// # Panics
+/// On I/O errors, or a name of 100 bytes or more.
+pub fn gzip_bomb_named(out: &Path, name: &str, file_size: u64) -> u64 {
     const CHUNK: usize = 1 << 20;
     let zeros = vec![0u8; CHUNK];
     let total = gzip_bomb_tar_size(file_size);
-    let head = bomb_tar_header(file_size);
+    let head = bomb_tar_header_named(name.as_bytes(), file_size);
     let mut c = Compress::new(flate2::Compression::best(), false);
     let mut crc = Crc::new();
     let mut w = BufWriter::new(
