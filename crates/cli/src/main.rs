@@ -37,9 +37,12 @@ enum Command {
     /// Scan an image: docker-archive tar (`docker save`, optionally gzip/zstd), OCI layout
     /// directory, OCI archive, or a plain rootfs tarball.
     Image(ImageArgs),
-    /// Scan a local directory (a source checkout or an unpacked root filesystem): secrets in
-    /// every file, and OS packages when it holds a package DB. Same flags and outputs as
-    /// `image`.
+    /// Scan a local directory (a source checkout or an unpacked root filesystem): language
+    /// lockfiles and manifests (package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock,
+    /// requirements*.txt, Pipfile.lock, uv.lock, pdm.lock, go.mod, Cargo.lock, Gemfile.lock,
+    /// composer.lock, pom.xml, gradle.lockfile, packages.lock.json, ...), installed packages,
+    /// secrets in every file, and OS packages when it holds a package DB. Same flags and
+    /// outputs as `image`.
     Fs(ImageArgs),
     /// Scan many images of a registry: `registry scan host[:port]/repo` (all tags, or
     /// `--tags` globs, `--since` days) or `registry scan host[:port]` (every repository of
