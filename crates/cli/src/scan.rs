@@ -47,9 +47,26 @@ pub struct UpdateArgs {
     /// URL of the Node.js security WG archive (tar.gz).
     #[arg(long, env = "DRYDOCK_NODEJS_SECURITY_WG_URL")]
     pub nodejs_security_wg_url: Option<String>,
-    /// Skip these native feeds (comma-separated: rubysec, friendsofphp, nodejs-security-wg).
+    /// Base URL of Red Hat's CSAF VEX folder (`archive_latest.txt`, `changes.csv`, ...).
+    #[arg(long, env = "DRYDOCK_REDHAT_CSAF_URL")]
+    pub redhat_csaf_url: Option<String>,
+    /// URL of SUSE's CVRF archive (`cvrf.tar.bz2`; only with `--with-feeds suse-cvrf`).
+    #[arg(long, env = "DRYDOCK_SUSE_CVRF_URL")]
+    pub suse_cvrf_url: Option<String>,
+    /// Base URL of the Photon OVAL folder.
+    #[arg(long, env = "DRYDOCK_PHOTON_OVAL_URL")]
+    pub photon_oval_url: Option<String>,
+    /// Photon releases whose OVAL to fetch (comma-separated, e.g. 3,4,5) [default: 1-5].
+    #[arg(long, value_delimiter = ',')]
+    pub photon_releases: Vec<String>,
+    /// Skip feeds fetched by default (comma-separated: rubysec, friendsofphp,
+    /// nodejs-security-wg, redhat-csaf, photon-oval, oracle-oval).
     #[arg(long, value_delimiter = ',')]
     pub skip_feeds: Vec<String>,
+    /// Also fetch opt-in feeds (comma-separated: suse-cvrf, a large archive re-downloaded
+    /// whole each time).
+    #[arg(long, value_delimiter = ',')]
+    pub with_feeds: Vec<String>,
     /// OSV ecosystems to download (comma-separated) [default: the built-in list].
     #[arg(long, value_delimiter = ',')]
     pub osv_ecosystems: Vec<String>,
@@ -111,6 +128,15 @@ pub fn run_db_update(args: &UpdateArgs) -> Result<()> {
     if let Some(u) = &args.nodejs_security_wg_url {
         urls.nodejs_security_wg = u.clone();
     }
+    if let Some(u) = &args.redhat_csaf_url {
+        urls.redhat_csaf = u.clone();
+    }
+    if let Some(u) = &args.suse_cvrf_url {
+        urls.suse_cvrf = u.clone();
+    }
+    if let Some(u) = &args.photon_oval_url {
+        urls.photon_oval = u.clone();
+    }
     let mut opts = drydock_vulndb::UpdateOptions::default();
     if !args.osv_ecosystems.is_empty() {
         opts.osv_ecosystems = args.osv_ecosystems.clone();
@@ -120,10 +146,30 @@ pub fn run_db_update(args: &UpdateArgs) -> Result<()> {
             "rubysec" => opts.rubysec = false,
             "friendsofphp" => opts.friendsofphp = false,
             "nodejs-security-wg" => opts.nodejs_security_wg = false,
+            "redhat-csaf" => opts.redhat_csaf = false,
+            "photon-oval" => opts.photon_oval.clear(),
+            "oracle-oval" => opts.oracle_oval.clear(),
             other => anyhow::bail!(
-                "--skip-feeds: unknown feed {other} (rubysec, friendsofphp, nodejs-security-wg)"
+                "--skip-feeds: unknown feed {other} (rubysec, friendsofphp, \
+                 nodejs-security-wg, redhat-csaf, photon-oval, oracle-oval)"
             ),
         }
+    }
+    for f in &args.with_feeds {
+        match f.as_str() {
+            "suse-cvrf" => opts.suse_cvrf = true,
+            other => anyhow::bail!("--with-feeds: unknown feed {other} (suse-cvrf)"),
+        }
+    }
+    if !args.photon_releases.is_empty() {
+        opts.photon_oval = args
+            .photon_releases
+            .iter()
+            .map(|r| {
+                let n = r.trim_end_matches(".0");
+                format!("com.vmware.phsa-photon{n}.xml.gz")
+            })
+            .collect();
     }
     if !args.quiet {
         eprintln!(
@@ -208,7 +254,12 @@ fn ensure_db(args: &ImageArgs) -> Result<drydock_vulndb::Db> {
                     rubysec_url: None,
                     friendsofphp_url: None,
                     nodejs_security_wg_url: None,
+                    redhat_csaf_url: None,
+                    suse_cvrf_url: None,
+                    photon_oval_url: None,
+                    photon_releases: vec![],
                     skip_feeds: vec![],
+                    with_feeds: vec![],
                     osv_ecosystems: vec![],
                     quiet: args.quiet,
                 })?;

@@ -9,6 +9,8 @@ use serde::Deserialize as _;
 use crate::build::{BuildOptions, BuildReport, build};
 use crate::error::{Error, Result};
 
+mod redhat_csaf;
+
 /// Where each feed is downloaded from. Every field is a base URL (no trailing `/` needed);
 /// the defaults are the feeds' public addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,16 @@ pub struct FeedUrls {
     /// Node.js security WG: the full URL of a `.tar.gz` of the repository (or of its `vuln/`
     /// folder), saved as `nodejs-security-wg/vuln.tar.gz`.
     pub nodejs_security_wg: String,
+    /// Red Hat CSAF VEX folder: `<base>/archive_latest.txt` names the archive of every
+    /// document (`<base>/csaf_vex_YYYY-MM-DD.tar.zst`); `<base>/changes.csv` and
+    /// `<base>/deletions.csv` list the documents (`<base>/YYYY/cve-YYYY-NNNN.json`) changed or
+    /// deleted since.
+    pub redhat_csaf: String,
+    /// SUSE CVRF: the full URL of the `.tar.bz2` of every CVRF document, saved as
+    /// `suse-cvrf/cvrf.tar.bz2`.
+    pub suse_cvrf: String,
+    /// VMware Photon OS OVAL; files are `<base>/<file>` (`com.vmware.phsa-photon5.xml.gz`).
+    pub photon_oval: String,
 }
 
 impl Default for FeedUrls {
@@ -77,6 +89,9 @@ impl Default for FeedUrls {
                     .into(),
             nodejs_security_wg:
                 "https://github.com/nodejs/security-wg/archive/refs/heads/main.tar.gz".into(),
+            redhat_csaf: "https://security.access.redhat.com/data/csaf/v2/vex".into(),
+            suse_cvrf: "https://ftp.suse.com/pub/projects/security/cvrf.tar.bz2".into(),
+            photon_oval: "https://packages.vmware.com/photon/photon_oval_definitions".into(),
         }
     }
 }
@@ -102,6 +117,16 @@ pub struct UpdateOptions {
     pub azurelinux_oval: Vec<String>,
     /// Oracle Linux OVAL files (plain or `.bz2`). Empty = none.
     pub oracle_oval: Vec<String>,
+    /// VMware Photon OS OVAL files (`com.vmware.phsa-photon<N>.xml.gz`, plain `.xml` works
+    /// too). Empty = none; a 404 is a note.
+    pub photon_oval: Vec<String>,
+    /// Download Red Hat CSAF VEX ([`FeedUrls::redhat_csaf`]): the archive named by
+    /// `archive_latest.txt` when it is not already in the feed folder, then the documents
+    /// `changes.csv` lists as changed since the archive's date and not already held.
+    pub redhat_csaf: bool,
+    /// Download SUSE CVRF ([`FeedUrls::suse_cvrf`], the whole archive every time; a few
+    /// hundred MB): off by default.
+    pub suse_cvrf: bool,
     /// Download Amazon Linux updateinfo for the releases in [`FeedUrls::amazon_mirror_lists`].
     pub amazon: bool,
     /// Rocky Linux releases (`8`, `9`) and repositories (`BaseOS`, `AppStream`) whose
@@ -158,6 +183,11 @@ impl Default for UpdateOptions {
                 "cbl-mariner-2.0-oval.xml".into(),
             ],
             oracle_oval: vec!["com.oracle.elsa-all.xml.bz2".into()],
+            photon_oval: (1..=5)
+                .map(|n| format!("com.vmware.phsa-photon{n}.xml.gz"))
+                .collect(),
+            redhat_csaf: true,
+            suse_cvrf: false,
             amazon: true,
             rocky_releases: vec!["8".into(), "9".into()],
             rocky_repos: vec!["BaseOS".into(), "AppStream".into()],
@@ -187,6 +217,11 @@ enum Check {
     Text,
     /// A gzip-compressed tar archive that decompresses and lists to its end.
     TarGz,
+    /// A zstd-compressed tar archive that decompresses and lists to its end (with its
+    /// end-of-archive marker) and holds at least one `*.json` document.
+    TarZst,
+    /// A bzip2-compressed tar archive, likewise, with at least one `*.xml` document.
+    TarBz2,
 }
 
 /// One file to fetch.
@@ -275,6 +310,26 @@ fn jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<Job>> {
             dest: dir.join("oracle-oval").join(file),
             check: Check::Bz2OrXml,
             optional: true,
+        });
+    }
+    for file in &opts.photon_oval {
+        if !safe_component(file) {
+            return Err(bad(file));
+        }
+        out.push(Job {
+            url: join(&urls.photon_oval, file),
+            dest: dir.join("photon-oval").join(file),
+            check: Check::GzOrXml,
+            // releases come and go: a 404 is a note
+            optional: true,
+        });
+    }
+    if opts.suse_cvrf {
+        out.push(Job {
+            url: urls.suse_cvrf.clone(),
+            dest: dir.join(crate::feeds::SUSE_CVRF_ARCHIVE),
+            check: Check::TarBz2,
+            optional: false,
         });
     }
     for file in &opts.azurelinux_oval {
@@ -382,6 +437,15 @@ pub(crate) fn repomd_updateinfo(xml: &str) -> Option<String> {
 
 /// GET a small text document (mirror list, repomd); `None` on 404.
 fn fetch_text(client: &reqwest::blocking::Client, url: &str) -> Result<Option<String>> {
+    fetch_text_capped(client, url, 16 << 20)
+}
+
+/// GET a text document of at most `cap` bytes (larger is [`Error::TooLarge`]); `None` on 404.
+fn fetch_text_capped(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    cap: u64,
+) -> Result<Option<String>> {
     let http = |e: reqwest::Error| Error::Http {
         url: url.to_string(),
         source: e,
@@ -396,13 +460,26 @@ fn fetch_text(client: &reqwest::blocking::Client, url: &str) -> Result<Option<St
             status: resp.status().as_u16(),
         });
     }
+    let declared = resp.content_length();
     let mut body = String::new();
-    resp.take(16 << 20)
+    resp.take(cap + 1)
         .read_to_string(&mut body)
         .map_err(|e| Error::BadDownload {
             url: url.to_string(),
-            msg: format!("not UTF-8 text: {e}"),
+            msg: format!("not UTF-8 text, or the body read failed: {e}"),
         })?;
+    if body.len() as u64 > cap {
+        return Err(Error::TooLarge {
+            url: url.to_string(),
+            limit: cap,
+        });
+    }
+    if let Some(n) = declared.filter(|&n| n != body.len() as u64) {
+        return Err(Error::BadDownload {
+            url: url.to_string(),
+            msg: format!("truncated: {} of {n} bytes received", body.len()),
+        });
+    }
     Ok(Some(body))
 }
 
@@ -453,7 +530,14 @@ fn resolve_repo(
 /// timeout, size-cap breach or failed check (a `.tar.gz` must decompress and list to its end)
 /// stops the update with an error naming the URL,
 /// before the build, so the previous DB at `out_db` is left as it was. A 404 for an Alpine
-/// branch or repository, or an Azure Linux OVAL file, is skipped with a note in the report.
+/// branch or repository, or an Azure Linux or Photon OVAL file, is skipped with a note in the
+/// report.
+///
+/// Red Hat CSAF VEX is fetched last and committed as a whole: the archive (when new), then the
+/// documents changed since its date are staged in hidden temporary files, and only when all of
+/// them passed their checks are they moved into `redhat-csaf/` (older archives and loose
+/// documents they supersede removed, deleted documents removed, `deletions.csv` and the
+/// update state written). A failure anywhere leaves the folder as it was.
 pub fn update(
     urls: &FeedUrls,
     feeds_dir: &Path,
@@ -498,6 +582,15 @@ pub fn update(
             None => notes.push(format!("{}: 404 Not Found, skipped", job.url)),
         }
     }
+    if opts.redhat_csaf {
+        redhat_csaf::update(
+            &client,
+            &urls.redhat_csaf,
+            feeds_dir,
+            opts.max_download_bytes,
+            &mut notes,
+        )?;
+    }
     let mut report = build(feeds_dir, out_db, &opts.build)?;
     notes.append(&mut report.notes);
     report.notes = notes;
@@ -506,6 +599,21 @@ pub fn update(
 
 /// Fetch one file; `Ok(None)` for an optional file that does not exist upstream.
 fn fetch(client: &reqwest::blocking::Client, job: &Job, cap: u64) -> Result<Option<u64>> {
+    let Some((tmp, written)) = download(client, job, cap)? else {
+        return Ok(None);
+    };
+    tmp.persist(&job.dest)
+        .map_err(|e| Error::io(&job.dest, e.error))?;
+    Ok(Some(written))
+}
+
+/// Download one file into a checked temporary file next to `job.dest` (not yet renamed into
+/// place; removed if dropped); `Ok(None)` for an optional file that does not exist upstream.
+fn download(
+    client: &reqwest::blocking::Client,
+    job: &Job,
+    cap: u64,
+) -> Result<Option<(tempfile::NamedTempFile, u64)>> {
     let url = &job.url;
     let http = |e: reqwest::Error| Error::Http {
         url: url.clone(),
@@ -574,9 +682,7 @@ fn fetch(client: &reqwest::blocking::Client, job: &Job, cap: u64) -> Result<Opti
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.persist(&job.dest)
-        .map_err(|e| Error::io(&job.dest, e.error))?;
-    Ok(Some(written))
+    Ok(Some((tmp, written)))
 }
 
 fn tmp_path(dest: &Path) -> PathBuf {
@@ -651,6 +757,41 @@ fn check(path: &Path, kind: Check) -> std::result::Result<(), String> {
             }
             Ok(())
         }
+        Check::TarZst | Check::TarBz2 => {
+            use crate::feeds::tarball::{Compression, for_each_file};
+            let (compression, ext, max_doc, max_total) = match kind {
+                Check::TarZst => (
+                    Compression::Zstd,
+                    ".json",
+                    crate::feeds::redhat_csaf::MAX_DOC_BYTES,
+                    crate::feeds::redhat_csaf::MAX_ARCHIVE_BYTES,
+                ),
+                _ => (
+                    Compression::Bzip2,
+                    ".xml",
+                    crate::feeds::suse_cvrf::MAX_DOC_BYTES,
+                    crate::feeds::suse_cvrf::MAX_ARCHIVE_BYTES,
+                ),
+            };
+            // Decompressed and listed to the end; entries are read (so a short one is seen)
+            // but not kept.
+            let stats = for_each_file(
+                path,
+                compression,
+                max_doc,
+                max_total,
+                &|p: &str| p.ends_with(ext),
+                &mut |_, _| Ok(()),
+            )
+            .map_err(|e| match e {
+                Error::Feed { msg, .. } => msg,
+                other => other.to_string(),
+            })?;
+            if stats.wanted == 0 {
+                return Err(format!("archive holds no {ext} document"));
+            }
+            Ok(())
+        }
         Check::Text => {
             let mut s = String::new();
             BufReader::new(file)
@@ -692,6 +833,7 @@ mod rpm_feed_tests {
             osv_ecosystems: vec![],
             kev: false,
             oracle_oval: vec![],
+            photon_oval: vec![],
             rubysec: false,
             friendsofphp: false,
             nodejs_security_wg: false,
@@ -734,6 +876,7 @@ mod rpm_feed_tests {
             kev: false,
             oracle_oval: vec![],
             azurelinux_oval: vec![],
+            photon_oval: vec![],
             friendsofphp: false,
             ..UpdateOptions::default()
         };
@@ -768,6 +911,116 @@ mod rpm_feed_tests {
         assert!(
             d.nodejs_security_wg
                 .ends_with("/nodejs/security-wg/archive/refs/heads/main.tar.gz")
+        );
+    }
+
+    #[test]
+    fn photon_and_suse_jobs_and_defaults() {
+        let urls = FeedUrls {
+            photon_oval: "http://127.0.0.1:1/photon/".into(),
+            suse_cvrf: "http://127.0.0.1:1/suse/cvrf.tar.bz2".into(),
+            ..FeedUrls::default()
+        };
+        let opts = UpdateOptions {
+            alpine_branches: vec![],
+            debian_tracker: false,
+            debian_lists: false,
+            osv_ecosystems: vec![],
+            kev: false,
+            oracle_oval: vec![],
+            azurelinux_oval: vec![],
+            photon_oval: vec!["com.vmware.phsa-photon5.xml.gz".into()],
+            suse_cvrf: true,
+            rubysec: false,
+            friendsofphp: false,
+            nodejs_security_wg: false,
+            ..UpdateOptions::default()
+        };
+        let got: Vec<(String, PathBuf)> = jobs(&urls, Path::new("/f"), &opts)
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.url, j.dest))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "http://127.0.0.1:1/photon/com.vmware.phsa-photon5.xml.gz".to_string(),
+                    PathBuf::from("/f/photon-oval/com.vmware.phsa-photon5.xml.gz")
+                ),
+                (
+                    "http://127.0.0.1:1/suse/cvrf.tar.bz2".to_string(),
+                    PathBuf::from("/f/suse-cvrf/cvrf.tar.bz2")
+                ),
+            ]
+        );
+        let bad = UpdateOptions {
+            photon_oval: vec!["../../x.xml".into()],
+            ..opts
+        };
+        assert!(jobs(&urls, Path::new("/f"), &bad).is_err());
+
+        // Defaults: Photon 1-5, Red Hat on, SUSE off (the whole archive every time), Oracle's
+        // elsa-all kept (see docs/data-sources.md).
+        let d = UpdateOptions::default();
+        assert_eq!(
+            d.photon_oval,
+            (1..=5)
+                .map(|n| format!("com.vmware.phsa-photon{n}.xml.gz"))
+                .collect::<Vec<_>>()
+        );
+        assert!(d.redhat_csaf);
+        assert!(!d.suse_cvrf);
+        assert_eq!(d.oracle_oval, ["com.oracle.elsa-all.xml.bz2"]);
+        let u = FeedUrls::default();
+        assert_eq!(
+            u.redhat_csaf,
+            "https://security.access.redhat.com/data/csaf/v2/vex"
+        );
+        assert_eq!(
+            u.suse_cvrf,
+            "https://ftp.suse.com/pub/projects/security/cvrf.tar.bz2"
+        );
+        assert_eq!(
+            u.photon_oval,
+            "https://packages.vmware.com/photon/photon_oval_definitions"
+        );
+    }
+
+    #[test]
+    fn tar_zst_check() {
+        // the real archive of five VEX documents in claircore's test data
+        let fx = tempfile::tempdir().unwrap();
+        let rel = "rhel/vex/testdata/server/csaf_vex_2023-10-31.tar.zst";
+        let f = std::fs::File::open(
+            drydock_testkit::shared_dir().join("fixtures/claircore-testdata.tar.gz"),
+        )
+        .unwrap();
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(f));
+        let mut real = Vec::new();
+        for e in ar.entries().unwrap() {
+            let mut e = e.unwrap();
+            if e.path().unwrap().to_string_lossy() == rel {
+                e.read_to_end(&mut real).unwrap();
+            }
+        }
+        assert_eq!(real.len(), 6581);
+        let p = fx.path().join("a.tar.zst");
+        std::fs::write(&p, &real).unwrap();
+        assert_eq!(check(&p, Check::TarZst), Ok(()));
+        for cut in [real.len() - 1, real.len() / 2, 4] {
+            std::fs::write(&p, &real[..cut]).unwrap();
+            let e = check(&p, Check::TarZst).unwrap_err();
+            assert!(
+                e.contains("truncated or corrupt .tar.zst"),
+                "cut {cut}: {e}"
+            );
+        }
+        // an archive of no document (claircore's empty_archive.tar.zst is the same shape)
+        std::fs::write(&p, zstd::encode_all(&[0u8; 1024][..], 3).unwrap()).unwrap();
+        assert_eq!(
+            check(&p, Check::TarZst),
+            Err("archive holds no .json document".to_string())
         );
     }
 

@@ -768,6 +768,8 @@ fn update_fetches_rpm_feeds_through_repomd() {
         ],
         rocky_releases: vec!["9".into()],
         rocky_repos: vec!["BaseOS".into()],
+        photon_oval: vec![],
+        redhat_csaf: false,
         rubysec: false,
         friendsofphp: false,
         nodejs_security_wg: false,
@@ -809,5 +811,95 @@ fn update_fetches_rpm_feeds_through_repomd() {
             .path()
             .join("oracle-oval/com.oracle.elsa-all.xml.bz2")
             .is_file()
+    );
+}
+
+/// The build reads Red Hat's archive in place (claircore's recorded `csaf_vex_2023-10-31.tar.zst`,
+/// five real documents): only the newest archive, a loose copy in place of the archive's,
+/// deletions dated on or after the archive's date; a truncated archive stops the build naming
+/// it. The `deletions.csv` rows are hand-written in Red Hat's format.
+#[test]
+fn redhat_csaf_archive_loose_copies_and_deletions() {
+    let src = tempfile::tempdir().unwrap();
+    let rel = "rhel/vex/testdata/server/csaf_vex_2023-10-31.tar.zst";
+    common::unpack(CLAIRCORE, &[rel], src.path());
+    let archive = std::fs::read(src.path().join(rel)).unwrap();
+    // the archive's copy of CVE-2023-0051, to lay out as a loose file
+    let mut ar = tar::Archive::new(zstd::stream::read::Decoder::new(&archive[..]).unwrap());
+    let mut doc_0051 = Vec::new();
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == "2023/cve-2023-0051.json" {
+            std::io::Read::read_to_end(&mut e, &mut doc_0051).unwrap();
+        }
+    }
+    assert!(!doc_0051.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let rh = dir.path().join("redhat-csaf");
+    std::fs::create_dir_all(rh.join("2023")).unwrap();
+    std::fs::write(rh.join("csaf_vex_2023-10-31.tar.zst"), &archive).unwrap();
+    // an older archive next to it is not read
+    std::fs::write(rh.join("csaf_vex_2023-09-30.tar.zst"), &archive).unwrap();
+    std::fs::write(rh.join("2023/cve-2023-0051.json"), &doc_0051).unwrap();
+    std::fs::write(
+        rh.join("deletions.csv"),
+        "\"2023/cve-2023-0030.json\",\"2023-11-03T00:00:00+00:00\"\n\
+         \"2023/cve-2023-0045.json\",\"2023-10-01T00:00:00+00:00\"\n\
+         not a row\n",
+    )
+    .unwrap();
+    std::fs::write(rh.join(".update-state.json"), "{}").unwrap();
+    let (_t, db, report) = build_from(dir.path());
+    let feed = report
+        .feeds
+        .iter()
+        .find(|f| f.name == "redhat-csaf")
+        .unwrap();
+    assert_eq!(
+        feed.files,
+        [
+            "redhat-csaf/csaf_vex_2023-10-31.tar.zst",
+            "redhat-csaf/2023/cve-2023-0051.json"
+        ]
+    );
+    // 0049, 0045 (deleted before the archive was built: not applied), 0044 from the archive,
+    // 0051 from its loose copy; 0030 deleted since
+    assert_eq!(feed.records, 4);
+    assert_eq!(report.skipped, ["redhat-csaf/csaf_vex_2023-09-30.tar.zst"]);
+    assert_eq!(
+        report.warnings,
+        ["redhat-csaf/deletions.csv: 1 line(s) not read (first: line 3)"]
+    );
+    assert!(
+        report.notes.contains(
+            &"redhat-csaf/csaf_vex_2023-10-31.tar.zst: 1 document(s) replaced by newer loose copies, 1 deleted since the archive was built".to_string()
+        ),
+        "{:?}",
+        report.notes
+    );
+    assert!(db.vulnerability("CVE-2023-0030").unwrap().is_none());
+    for id in [
+        "CVE-2023-0044",
+        "CVE-2023-0045",
+        "CVE-2023-0049",
+        "CVE-2023-0051",
+    ] {
+        assert!(db.vulnerability(id).unwrap().is_some(), "{id}");
+    }
+
+    // a truncated archive stops the build, naming it
+    std::fs::write(
+        rh.join("csaf_vex_2023-10-31.tar.zst"),
+        &archive[..archive.len() - 40],
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let err = build(dir.path(), &out.path().join("db"), &BuildOptions::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("redhat-csaf/csaf_vex_2023-10-31.tar.zst")
+            && msg.contains("truncated or corrupt .tar.zst archive"),
+        "{msg}"
     );
 }

@@ -32,6 +32,8 @@ pub(crate) mod xml;
 pub(crate) const RUBYSEC_ARCHIVE: &str = "rubysec/ruby-advisory-db.tar.gz";
 pub(crate) const FRIENDSOFPHP_ARCHIVE: &str = "friendsofphp/security-advisories.tar.gz";
 pub(crate) const NODEJS_WG_ARCHIVE: &str = "nodejs-security-wg/vuln.tar.gz";
+/// SUSE's archive of every CVRF document, relative to the feed folder.
+pub(crate) const SUSE_CVRF_ARCHIVE: &str = "suse-cvrf/cvrf.tar.bz2";
 
 /// Folder names under the feed root that this version reads.
 const KNOWN: &[&str] = &[
@@ -76,20 +78,24 @@ pub(crate) struct Plan {
     pub debian_lists: Vec<(&'static str, PathBuf)>,
     pub alpine: Vec<AlpineFile>,
     pub kev: Option<PathBuf>,
-    /// `azurelinux-oval/*.xml`, `oracle-oval/*.xml`.
+    /// `azurelinux-oval/*.xml`, `oracle-oval/*.xml[.bz2|.gz]`.
     pub azure_oval: Vec<PathBuf>,
     pub oracle_oval: Vec<PathBuf>,
-    /// `photon-oval/*.xml`.
+    /// `photon-oval/*.xml[.bz2|.gz]`.
     pub photon_oval: Vec<PathBuf>,
     /// `(release, updateinfo file)` of `amazon/<release>/` and `rocky/<release>/`.
     pub amazon: Vec<(String, PathBuf)>,
     pub rocky: Vec<(String, PathBuf)>,
-    /// `redhat-csaf/**/*.json`.
-    pub redhat_csaf: Vec<PathBuf>,
-    /// `suse-cvrf/*.xml`.
+    /// `redhat-csaf/*.tar.zst`, `redhat-csaf/deletions.csv`, `redhat-csaf/**/*.json`.
+    pub redhat_csaf: redhat_csaf::Sources,
+    /// `suse-cvrf/*.xml[.bz2|.gz]`.
     pub suse_cvrf: Vec<PathBuf>,
+    /// `suse-cvrf/*.tar.bz2` (SUSE's `cvrf.tar.bz2` of every document).
+    pub suse_cvrf_archives: Vec<PathBuf>,
     pub skipped: Vec<String>,
     pub notes: Vec<String>,
+    /// The feed folder.
+    pub root: PathBuf,
 }
 
 impl Plan {
@@ -106,6 +112,7 @@ impl Plan {
             && self.rocky.is_empty()
             && self.redhat_csaf.is_empty()
             && self.suse_cvrf.is_empty()
+            && self.suse_cvrf_archives.is_empty()
             && self.rubysec.is_none()
             && self.friendsofphp.is_none()
             && self.nodejs_wg.is_none()
@@ -135,7 +142,10 @@ fn file_name(p: &Path) -> String {
 
 /// Look at `root` and list the files `build` reads, and the ones it skips.
 pub(crate) fn discover(root: &Path) -> Result<Plan> {
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        root: root.to_path_buf(),
+        ..Plan::default()
+    };
     for top in entries(root)? {
         let name = file_name(&top);
         if !top.is_dir() || !KNOWN.contains(&name.as_str()) {
@@ -272,8 +282,15 @@ pub(crate) fn discover(root: &Path) -> Result<Plan> {
         }
         for f in entries(&dir)? {
             let lower = file_name(&f).to_ascii_lowercase();
-            if f.is_file() && (lower.ends_with(".xml") || lower.ends_with(".xml.bz2")) {
+            if !f.is_file() {
+                plan.skipped.push(format!("{top}/{}", file_name(&f)));
+            } else if [".xml", ".xml.bz2", ".xml.gz"]
+                .iter()
+                .any(|s| lower.ends_with(s))
+            {
                 list.push(f);
+            } else if top == "suse-cvrf" && lower.ends_with(".tar.bz2") {
+                plan.suse_cvrf_archives.push(f);
             } else {
                 plan.skipped.push(format!("{top}/{}", file_name(&f)));
             }
@@ -281,14 +298,7 @@ pub(crate) fn discover(root: &Path) -> Result<Plan> {
     }
     let csaf = root.join("redhat-csaf");
     if csaf.is_dir() {
-        let mut skipped = Vec::new();
-        redhat_csaf::discover(&csaf, &mut plan.redhat_csaf, &mut skipped)?;
-        plan.skipped.extend(skipped.into_iter().map(|p| {
-            Path::new(&p)
-                .strip_prefix(root)
-                .map(|r| r.to_string_lossy().into_owned())
-                .unwrap_or(p)
-        }));
+        redhat_csaf::discover_folder(root, &csaf, &mut plan.redhat_csaf, &mut plan.skipped)?;
     }
     // updateinfo: <top>/<release>/updateinfo.xml[.gz]
     for (top, list) in [("amazon", &mut plan.amazon), ("rocky", &mut plan.rocky)] {
@@ -365,10 +375,10 @@ pub(crate) fn load_all(ctx: &mut Ctx<'_>, plan: &Plan) -> Result<()> {
         alpine::load(ctx, &plan.alpine)?;
     }
     if !plan.redhat_csaf.is_empty() {
-        redhat_csaf::load(ctx, &plan.redhat_csaf)?;
+        redhat_csaf::load(ctx, &plan.root, &plan.redhat_csaf)?;
     }
-    if !plan.suse_cvrf.is_empty() {
-        suse_cvrf::load(ctx, &plan.suse_cvrf)?;
+    if !plan.suse_cvrf.is_empty() || !plan.suse_cvrf_archives.is_empty() {
+        suse_cvrf::load(ctx, &plan.suse_cvrf_archives, &plan.suse_cvrf)?;
     }
     if !plan.azure_oval.is_empty() {
         oval::load(ctx, oval::Flavor::Azure, &plan.azure_oval)?;

@@ -215,23 +215,34 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     }
 }
 
-/// Largest decompressed OVAL document accepted (Oracle's `elsa-all` is well over 1 GiB of XML
+/// Largest decompressed XML document accepted (Oracle's `elsa-all` is well over 1 GiB of XML
 /// uncompressed; the per-year files are smaller — prefer those).
 const MAX_XML: u64 = 2 << 30;
 
-/// Read an OVAL file, plain or bzip2-compressed (`com.oracle.elsa-2024.xml.bz2`, recognised by
-/// the `BZh` magic), size-capped.
-fn read_xml(path: &Path) -> Result<Vec<u8>> {
+/// Read an XML feed file, plain, bzip2-compressed (`com.oracle.elsa-2024.xml.bz2`, recognised by
+/// the `BZh` magic) or gzip-compressed (`com.vmware.phsa-photon3.xml.gz`, magic `1f 8b`),
+/// size-capped.
+pub(crate) fn read_xml(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let bytes = read_file(path)?;
-    if !bytes.starts_with(b"BZh") {
+    let (kind, mut reader): (&str, Box<dyn Read + '_>) = if bytes.starts_with(b"BZh") {
+        (
+            "bzip2",
+            Box::new(bzip2::read::MultiBzDecoder::new(&bytes[..])),
+        )
+    } else if bytes.starts_with(&[0x1f, 0x8b]) {
+        (
+            "gzip",
+            Box::new(flate2::read::MultiGzDecoder::new(&bytes[..])),
+        )
+    } else {
         return Ok(bytes);
-    }
+    };
     let mut out = Vec::new();
-    bzip2::read::MultiBzDecoder::new(&bytes[..])
+    (&mut reader)
         .take(MAX_XML + 1)
         .read_to_end(&mut out)
-        .map_err(|e| Error::feed(path, format!("bzip2: {e}")))?;
+        .map_err(|e| Error::feed(path, format!("{kind}: {e}")))?;
     if out.len() as u64 > MAX_XML {
         return Err(Error::feed(path, "decompressed size over 2 GiB"));
     }
@@ -243,9 +254,14 @@ pub(crate) fn strip_zero_epoch(evr: &str) -> &str {
     evr.strip_prefix("0:").unwrap_or(evr)
 }
 
-/// `azurelinux-3.0-oval.xml` → `azurelinux:3.0`; `cbl-mariner-2.0-oval.xml` → `mariner:2.0`.
+/// `azurelinux-3.0-oval.xml` → `azurelinux:3.0`; `cbl-mariner-2.0-oval.xml` → `mariner:2.0`
+/// (also with `.gz` / `.bz2` after `.xml`).
 pub(crate) fn azure_namespace(file_name: &str) -> Option<String> {
-    let stem = file_name.strip_suffix(".xml")?;
+    let name = file_name
+        .strip_suffix(".gz")
+        .or_else(|| file_name.strip_suffix(".bz2"))
+        .unwrap_or(file_name);
+    let stem = name.strip_suffix(".xml")?;
     let stem = stem.strip_suffix("-oval").unwrap_or(stem);
     let (distro, version) = stem.rsplit_once('-')?;
     if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -501,7 +517,32 @@ mod tests {
             azure_namespace("cbl-mariner-1.0-oval.xml").as_deref(),
             Some("mariner:1.0")
         );
+        assert_eq!(
+            azure_namespace("azurelinux-3.0-oval.xml.gz").as_deref(),
+            Some("azurelinux:3.0")
+        );
         assert_eq!(azure_namespace("oval.xml"), None);
         assert_eq!(azure_namespace("photon-3.0-oval.xml"), None);
+    }
+
+    #[test]
+    fn compressed_xml_is_read_whole_or_not_at_all() {
+        // hand-written document
+        let xml = b"<oval_definitions><definitions/></oval_definitions>";
+        let dir = tempfile::tempdir().unwrap();
+        let gz = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut e, xml).unwrap();
+            e.finish().unwrap()
+        };
+        let p = dir.path().join("a.xml.gz");
+        std::fs::write(&p, &gz).unwrap();
+        assert_eq!(read_xml(&p).unwrap(), xml);
+        std::fs::write(&p, &gz[..gz.len() - 5]).unwrap();
+        let e = read_xml(&p).unwrap_err().to_string();
+        assert!(e.contains("a.xml.gz") && e.contains("gzip"), "{e}");
+        let plain = dir.path().join("b.xml");
+        std::fs::write(&plain, xml).unwrap();
+        assert_eq!(read_xml(&plain).unwrap(), xml);
     }
 }

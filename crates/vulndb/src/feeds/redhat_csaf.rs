@@ -13,13 +13,22 @@
 //! are the `arch=src` purls (the fix is `[epoch:]version-release`); unfixed ones are named by
 //! component. A component with an `rpmmod` qualifier (`nodejs:18:…`) is keyed
 //! `nodejs:18/<name>`.
+//!
+//! The documents are read from Red Hat's archive of all of them (`redhat-csaf/<name>.tar.zst`,
+//! entries `YYYY/cve-YYYY-NNNN.json`, streamed: never unpacked on disk) and from loose files
+//! `redhat-csaf/**/*.json` (the documents changed since the archive was built, which
+//! `update` fetches one by one, or an unpacked archive). A loose file replaces the archive
+//! entry with the same path; `redhat-csaf/deletions.csv` (Red Hat's list of deleted documents)
+//! removes the archive entries deleted on or after the archive's date.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use super::read_file;
+use super::tarball::{self, Compression, Entry};
 use crate::build::{Ctx, FeedReport, newer_date};
 use crate::cvss;
 use crate::error::{Error, Result};
@@ -27,6 +36,88 @@ use crate::model::{AffectedRecord, FixStatus, Range, Severity, SeverityRating};
 use crate::sink::VulnFacts;
 
 pub(crate) const SOURCE: &str = "redhat-csaf";
+
+/// Largest single VEX document read from an archive (the largest real documents are a few MiB;
+/// larger entries are skipped with a warning).
+pub(crate) const MAX_DOC_BYTES: u64 = 256 << 20;
+
+/// Most uncompressed bytes read from one archive (zip-bomb guard; the real archive expands to
+/// a few GiB).
+pub(crate) const MAX_ARCHIVE_BYTES: u64 = 64 << 30;
+
+/// Largest `changes.csv` / `deletions.csv` accepted (the real `changes.csv` is ~3.4 MB).
+pub(crate) const MAX_CSV_BYTES: u64 = 64 << 20;
+
+/// The name `deletions.csv` is saved under in the feed folder.
+pub(crate) const DELETIONS: &str = "deletions.csv";
+
+/// One row of Red Hat's `changes.csv` / `deletions.csv`: `"2023/cve-2023-0044.json","2023-12-12T00:00:00+00:00"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CsvRow {
+    pub path: String,
+    pub time: OffsetDateTime,
+}
+
+/// Parse `changes.csv` / `deletions.csv`: the rows that parse, and the 1-based numbers of the
+/// non-empty lines that do not (a bad timestamp, an unsafe path, a third column).
+pub(crate) fn parse_csv(text: &str) -> (Vec<CsvRow>, Vec<usize>) {
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line
+            .split(',')
+            .map(|f| f.trim().trim_matches('"').trim())
+            .collect();
+        let row = match fields.as_slice() {
+            [path, time] if safe_doc_path(path) => parse_time(time).map(|time| CsvRow {
+                path: path.to_string(),
+                time,
+            }),
+            _ => None,
+        };
+        match row {
+            Some(r) => rows.push(r),
+            None => bad.push(i + 1),
+        }
+    }
+    (rows, bad)
+}
+
+/// An RFC 3339 timestamp (`2023-12-12T00:00:00+00:00`).
+pub(crate) fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// A document path as Red Hat writes them: relative, `/`-separated, plain components, at most
+/// three deep, ending in `.json` (`2023/cve-2023-0044.json`).
+pub(crate) fn safe_doc_path(p: &str) -> bool {
+    let parts: Vec<&str> = p.split('/').collect();
+    p.len() <= 200
+        && p.ends_with(".json")
+        && parts.len() <= 3
+        && parts.iter().all(|c| {
+            !c.is_empty()
+                && *c != "."
+                && *c != ".."
+                && !c.starts_with('.')
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+}
+
+/// The date in an archive name (`csaf_vex_2023-10-31.tar.zst` → 2023-10-31T00:00Z): the last
+/// `YYYY-MM-DD` between `_` or `.` separators.
+pub(crate) fn archive_date(name: &str) -> Option<OffsetDateTime> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    name.split(['_', '.'])
+        .filter_map(|part| time::Date::parse(part, &format).ok())
+        .next_back()
+        .map(|d| d.midnight().assume_utc())
+}
 
 /// (namespace, package key, status, fixed version) of one `affected` row.
 type RowKey = (String, String, FixStatus, Option<String>);
@@ -164,21 +255,193 @@ fn walk_branches<'a>(
     }
 }
 
-/// Load the VEX documents as feed `redhat-csaf`.
-pub(crate) fn load(ctx: &mut Ctx<'_>, files: &[PathBuf]) -> Result<()> {
+/// What the build reads from `redhat-csaf/`.
+#[derive(Debug, Default)]
+pub(crate) struct Sources {
+    /// The archive of all documents (`*.tar.zst`; the newest by name when there are several).
+    pub archive: Option<PathBuf>,
+    /// `deletions.csv`.
+    pub deletions: Option<PathBuf>,
+    /// Loose documents (`**/*.json`), sorted.
+    pub files: Vec<PathBuf>,
+}
+
+impl Sources {
+    pub fn is_empty(&self) -> bool {
+        self.archive.is_none() && self.files.is_empty()
+    }
+}
+
+/// Look at `redhat-csaf/`: the archive(s), `deletions.csv`, loose `**/*.json`; everything else
+/// (and archives older than the newest) goes to `skipped` (paths relative to `root`).
+pub(crate) fn discover_folder(
+    root: &Path,
+    dir: &Path,
+    out: &mut Sources,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
+    let rel = |p: &Path| {
+        p.strip_prefix(root)
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| p.to_string_lossy().into_owned())
+    };
+    let mut archives = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    let mut loose_skipped = Vec::new();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if p.is_dir() {
+            discover(&p, &mut out.files, &mut loose_skipped)?;
+        } else if name.ends_with(".tar.zst") && p.is_file() {
+            archives.push(p);
+        } else if name == DELETIONS && p.is_file() {
+            out.deletions = Some(p);
+        } else if name.ends_with(".json") && p.is_file() {
+            out.files.push(p);
+        } else {
+            skipped.push(rel(&p));
+        }
+    }
+    skipped.extend(loose_skipped.iter().map(|p| rel(Path::new(p))));
+    // names carry the date (`csaf_vex_2023-10-31.tar.zst`): the last one is the newest
+    if let Some(newest) = archives.pop() {
+        out.archive = Some(newest);
+    }
+    skipped.extend(archives.iter().map(|p| rel(p)));
+    out.files.sort();
+    Ok(())
+}
+
+/// Load the VEX documents as feed `redhat-csaf`: the archive's entries (minus those replaced
+/// by a loose file or deleted after the archive's date), then the loose files.
+pub(crate) fn load(ctx: &mut Ctx<'_>, root: &Path, src: &Sources) -> Result<()> {
     let (mut feed, mark) = ctx.begin_feed(SOURCE);
-    for path in files {
-        load_file(ctx, &mut feed, path)?;
+    let folder = root.join("redhat-csaf");
+    // loose documents by their path inside the folder (`2023/cve-2023-0044.json`)
+    let loose: HashSet<String> = src
+        .files
+        .iter()
+        .filter_map(|p| p.strip_prefix(&folder).ok())
+        .map(|r| {
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    if let Some(archive) = &src.archive {
+        let arel = ctx.rel(archive);
+        feed.files.push(arel.clone());
+        let name = archive
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let date = archive_date(&name);
+        let mut deleted = HashSet::new();
+        if let Some(d) = &src.deletions {
+            let drel = ctx.rel(d);
+            let text = read_csv_file(d)?;
+            let (rows, bad) = parse_csv(&text);
+            if !bad.is_empty() {
+                ctx.warn(
+                    &mut feed,
+                    format!(
+                        "{drel}: {} line(s) not read (first: line {})",
+                        bad.len(),
+                        bad[0]
+                    ),
+                );
+            }
+            // deletions before the archive's date are not in it (a document deleted and
+            // created again has a newer loose copy, which wins anyway)
+            deleted.extend(
+                rows.into_iter()
+                    .filter(|r| date.is_none_or(|d| r.time >= d))
+                    .map(|r| r.path),
+            );
+        }
+        let (mut replaced, mut removed) = (0u64, 0u64);
+        tarball::for_each_file(
+            archive,
+            Compression::Zstd,
+            MAX_DOC_BYTES,
+            MAX_ARCHIVE_BYTES,
+            &|p: &str| p.ends_with(".json"),
+            &mut |path: &str, entry: Entry<'_>| {
+                if loose.contains(path) {
+                    replaced += 1;
+                    return Ok(());
+                }
+                if deleted.contains(path) {
+                    removed += 1;
+                    return Ok(());
+                }
+                let label = format!("{arel}:{path}");
+                let bytes = match entry {
+                    Entry::Data(b) => b,
+                    Entry::TooLarge(n) => {
+                        ctx.warn(
+                            &mut feed,
+                            format!(
+                                "{label}: {n} bytes, over the {MAX_DOC_BYTES}-byte cap: skipped"
+                            ),
+                        );
+                        return Ok(());
+                    }
+                };
+                match serde_json::from_slice::<Value>(bytes) {
+                    Ok(doc) => load_doc(ctx, &mut feed, &label, &doc),
+                    Err(e) => {
+                        ctx.warn(&mut feed, format!("{label}: invalid JSON ({e}): skipped"));
+                        Ok(())
+                    }
+                }
+            },
+        )?;
+        if replaced + removed > 0 {
+            ctx.note(format!(
+                "{arel}: {replaced} document(s) replaced by newer loose copies, {removed} deleted since the archive was built"
+            ));
+        }
+    }
+    for path in &src.files {
+        let rel = ctx.rel(path);
+        feed.files.push(rel.clone());
+        let bytes = read_file(path)?;
+        let doc: Value = serde_json::from_slice(&bytes).map_err(|e| super::json_error(path, e))?;
+        load_doc(ctx, &mut feed, &rel, &doc)?;
     }
     ctx.end_feed(feed, mark);
     Ok(())
 }
 
-fn load_file(ctx: &mut Ctx<'_>, feed: &mut FeedReport, path: &Path) -> Result<()> {
-    let rel = ctx.rel(path);
-    feed.files.push(rel.clone());
-    let bytes = read_file(path)?;
-    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| super::json_error(path, e))?;
+/// Read a CSV list, size-capped.
+fn read_csv_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut s = String::new();
+    f.take(MAX_CSV_BYTES + 1)
+        .read_to_string(&mut s)
+        .map_err(|e| Error::feed(path, format!("not UTF-8 text ({e})")))?;
+    if s.len() as u64 > MAX_CSV_BYTES {
+        return Err(Error::feed(path, format!("over {MAX_CSV_BYTES} bytes")));
+    }
+    Ok(s)
+}
+
+/// One VEX document (`rel` names it in warnings).
+fn load_doc(ctx: &mut Ctx<'_>, feed: &mut FeedReport, rel: &str, doc: &Value) -> Result<()> {
     let Some(vuln) = doc["vulnerabilities"].as_array().and_then(|v| v.first()) else {
         ctx.warn(
             feed,

@@ -9,11 +9,15 @@
 //! `openSUSE Leap <X.Y>` → `opensuse-leap:<X.Y>`; `openSUSE <X.Y>` → `opensuse:<X.Y>`.
 //! Extended-support streams (`… SP4-LTSS`), Real Time, Point of Sale, Micro and Live Patching
 //! products are skipped (their packages are not those of a plain SLES image).
+//!
+//! The documents are read from loose files (`suse-cvrf/*.xml`, plain or compressed) and from
+//! SUSE's archive of all of them (`suse-cvrf/cvrf.tar.bz2`, streamed one document at a time,
+//! never unpacked on disk). A loose file replaces the archive entry of the same file name.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 
-use super::read_file;
+use super::tarball::{self, Compression, Entry};
 use super::xml::{child, children, text};
 use crate::build::{Ctx, FeedReport, newer_date};
 use crate::cvss;
@@ -78,26 +82,117 @@ pub(crate) fn split_nvr(nvr: &str) -> Option<(&str, String)> {
         .then(|| (name, format!("{version}-{release}")))
 }
 
-/// Load CVRF files as feed `suse-cvrf`.
-pub(crate) fn load(ctx: &mut Ctx<'_>, files: &[PathBuf]) -> Result<()> {
+/// Largest single CVRF document read from an archive (kernel updates run to a few MiB; larger
+/// entries are skipped with a warning).
+pub(crate) const MAX_DOC_BYTES: u64 = 256 << 20;
+
+/// Most uncompressed bytes read from one archive (zip-bomb guard).
+pub(crate) const MAX_ARCHIVE_BYTES: u64 = 64 << 30;
+
+/// The file name of an archive entry or loose file.
+fn base_name(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+/// Load CVRF documents as feed `suse-cvrf`: the archives' `*.xml` entries (minus those with a
+/// loose copy), then the loose files. A loose file that cannot be read as a CVRF document stops
+/// the build; a bad entry inside an archive is a warning. Invalid UTF-8 is a warning either way.
+pub(crate) fn load(ctx: &mut Ctx<'_>, archives: &[PathBuf], files: &[PathBuf]) -> Result<()> {
     let (mut feed, mark) = ctx.begin_feed(SOURCE);
+    let loose: HashSet<String> = files
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    for archive in archives {
+        let arel = ctx.rel(archive);
+        feed.files.push(arel.clone());
+        let mut replaced = 0u64;
+        tarball::for_each_file(
+            archive,
+            Compression::Bzip2,
+            MAX_DOC_BYTES,
+            MAX_ARCHIVE_BYTES,
+            &|p: &str| p.ends_with(".xml"),
+            &mut |path: &str, entry: Entry<'_>| {
+                if loose.contains(base_name(path)) {
+                    replaced += 1;
+                    return Ok(());
+                }
+                let label = format!("{arel}:{path}");
+                let bytes = match entry {
+                    Entry::Data(b) => b,
+                    Entry::TooLarge(n) => {
+                        ctx.warn(
+                            &mut feed,
+                            format!(
+                                "{label}: {n} bytes, over the {MAX_DOC_BYTES}-byte cap: skipped"
+                            ),
+                        );
+                        return Ok(());
+                    }
+                };
+                let xml = utf8_lossy(ctx, &mut feed, &label, bytes);
+                if let Err(msg) = load_doc(ctx, &mut feed, &label, &xml)? {
+                    ctx.warn(&mut feed, format!("{label}: {msg}: skipped"));
+                }
+                Ok(())
+            },
+        )?;
+        if replaced > 0 {
+            ctx.note(format!(
+                "{arel}: {replaced} document(s) replaced by loose copies"
+            ));
+        }
+    }
     for path in files {
-        load_file(ctx, &mut feed, path)?;
+        let rel = ctx.rel(path);
+        feed.files.push(rel.clone());
+        let bytes = super::oval::read_xml(path)?;
+        let xml = utf8_lossy(ctx, &mut feed, &rel, &bytes);
+        if let Err(msg) = load_doc(ctx, &mut feed, &rel, &xml)? {
+            return Err(Error::feed(path, msg));
+        }
     }
     ctx.end_feed(feed, mark);
     Ok(())
 }
 
-fn load_file(ctx: &mut Ctx<'_>, feed: &mut FeedReport, path: &Path) -> Result<()> {
-    let rel = ctx.rel(path);
-    feed.files.push(rel.clone());
-    let bytes = read_file(path)?;
-    let xml =
-        std::str::from_utf8(&bytes).map_err(|e| Error::feed(path, format!("not UTF-8 ({e})")))?;
-    let doc = super::xml::parse(xml).map_err(|e| Error::feed(path, e))?;
+/// The document as text; a few real documents carry Latin-1 bytes in their notes
+/// (`cvrf-opensuse-su-2016-0874-1.xml`: `Ga\xebl`): read with replacement characters and a
+/// warning.
+fn utf8_lossy<'b>(
+    ctx: &mut Ctx<'_>,
+    feed: &mut FeedReport,
+    rel: &str,
+    bytes: &'b [u8],
+) -> std::borrow::Cow<'b, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(x) => std::borrow::Cow::Borrowed(x),
+        Err(e) => {
+            ctx.warn(
+                feed,
+                format!("{rel}: not UTF-8 ({e}): read with replacement characters"),
+            );
+            String::from_utf8_lossy(bytes)
+        }
+    }
+}
+
+/// One CVRF document; `Ok(Err(msg))` when it is not one (invalid XML, another root element).
+fn load_doc(
+    ctx: &mut Ctx<'_>,
+    feed: &mut FeedReport,
+    rel: &str,
+    xml: &str,
+) -> Result<std::result::Result<(), String>> {
+    let doc = match super::xml::parse(xml) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
     let root = doc.root_element();
     if root.tag_name().name() != "cvrfdoc" {
-        return Err(Error::feed(path, "not a CVRF document (no <cvrfdoc>)"));
+        return Ok(Err("not a CVRF document (no <cvrfdoc>)".into()));
     }
     let tracking = child(root, "DocumentTracking");
     let Some(advisory) = tracking
@@ -108,7 +203,7 @@ fn load_file(ctx: &mut Ctx<'_>, feed: &mut FeedReport, path: &Path) -> Result<()
             feed,
             format!("{rel}: no DocumentTracking/Identification/ID: skipped"),
         );
-        return Ok(());
+        return Ok(Ok(()));
     };
     feed.records += 1;
     let released = tracking.and_then(|t| text(child(t, "InitialReleaseDate")));
@@ -241,7 +336,7 @@ fn load_file(ctx: &mut Ctx<'_>, feed: &mut FeedReport, path: &Path) -> Result<()
             unaffected_constraints: Vec::new(),
         })?;
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@
 //! The whole archive is decompressed once, to its end (so a truncated gzip stream is an error
 //! naming the file, not a silently shorter feed); only the files a feed wants are kept in
 //! memory, each under a size cap, and the whole under a total cap.
+//!
+//! [`for_each_file`] streams the large distro archives instead (Red Hat's CSAF VEX `.tar.zst`,
+//! SUSE's CVRF `.tar.bz2`): one entry in memory at a time.
 
 use std::io::Read;
 use std::path::Path;
@@ -36,11 +39,24 @@ pub(crate) struct TarContents {
     pub file_entries: u64,
 }
 
-/// Counts bytes pulled through the decoder and refuses more than the cap.
+/// Counts bytes pulled through the decoder and refuses more than the cap; remembers how many
+/// zero bytes ended the stream so far (a tar archive ends with at least two zero blocks).
 struct Capped<R> {
     inner: R,
     read: u64,
     cap: u64,
+    trailing_zeros: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, cap: u64) -> Self {
+        Capped {
+            inner,
+            read: 0,
+            cap,
+            trailing_zeros: 0,
+        }
+    }
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -52,6 +68,10 @@ impl<R: Read> Read for Capped<R> {
                 "more than {} bytes uncompressed",
                 self.cap
             )));
+        }
+        match buf[..n].iter().rposition(|&b| b != 0) {
+            Some(last) => self.trailing_zeros = (n - last - 1) as u64,
+            None => self.trailing_zeros += n as u64,
         }
         Ok(n)
     }
@@ -77,11 +97,7 @@ pub(crate) fn read_capped(
 ) -> Result<TarContents> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
-    let mut archive = tar::Archive::new(Capped {
-        inner: gz,
-        read: 0,
-        cap: max_total,
-    });
+    let mut archive = tar::Archive::new(Capped::new(gz, max_total));
     let bad = |e: std::io::Error| {
         Error::feed(path, format!("truncated or corrupt .tar.gz archive ({e})"))
     };
@@ -158,6 +174,121 @@ pub(crate) fn read_capped(
         warnings,
         file_entries,
     })
+}
+
+/// The compression of a streamed archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    /// Zstandard (`.tar.zst`, Red Hat).
+    Zstd,
+    /// bzip2, one or more streams (`.tar.bz2`, SUSE).
+    Bzip2,
+}
+
+impl Compression {
+    fn suffix(self) -> &'static str {
+        match self {
+            Compression::Zstd => ".tar.zst",
+            Compression::Bzip2 => ".tar.bz2",
+        }
+    }
+}
+
+/// One wanted regular file handed to the callback of [`for_each_file`].
+pub(crate) enum Entry<'a> {
+    /// The whole content (at most the per-entry cap).
+    Data(&'a [u8]),
+    /// Declared size over the per-entry cap: not read.
+    TooLarge(u64),
+}
+
+/// What [`for_each_file`] saw.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StreamStats {
+    /// Regular files in the archive.
+    pub files: u64,
+    /// Of which `wanted`.
+    pub wanted: u64,
+}
+
+/// Stream the archive at `path`, calling `f(entry path, entry)` for every regular file for
+/// which `wanted(entry path)` holds (paths without a leading `./`), one at a time. The
+/// archive is read to the end of its compressed stream: a decompression or tar error, an entry
+/// shorter than its header says, more than `max_total` uncompressed bytes, or a tar stream
+/// without its end-of-archive zero blocks (an archive cut at a block boundary) is an
+/// [`Error::Feed`] naming the file and saying "truncated or corrupt". An error returned by `f`
+/// stops the walk and is returned as is.
+pub(crate) fn for_each_file(
+    path: &Path,
+    compression: Compression,
+    max_entry: u64,
+    max_total: u64,
+    wanted: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(&str, Entry<'_>) -> Result<()>,
+) -> Result<StreamStats> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bad = |e: std::io::Error| {
+        Error::feed(
+            path,
+            format!(
+                "truncated or corrupt {} archive ({e})",
+                compression.suffix()
+            ),
+        )
+    };
+    let reader: Box<dyn Read> = match compression {
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file).map_err(bad)?),
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(std::io::BufReader::new(
+            file,
+        ))),
+    };
+    let mut archive = tar::Archive::new(Capped::new(reader, max_total));
+    let mut stats = StreamStats::default();
+    let mut data = Vec::new();
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        if !entry.header().entry_type().is_file() {
+            continue; // folders, pax headers, links
+        }
+        stats.files += 1;
+        let name = entry
+            .path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = name.trim_start_matches("./");
+        if name.is_empty() || !wanted(name) {
+            continue;
+        }
+        stats.wanted += 1;
+        let size = entry.size();
+        if size > max_entry {
+            f(name, Entry::TooLarge(size))?;
+            continue;
+        }
+        data.clear();
+        (&mut entry)
+            .take(max_entry + 1)
+            .read_to_end(&mut data)
+            .map_err(bad)?;
+        if data.len() as u64 != size {
+            return Err(bad(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("{name}: {} of {size} bytes", data.len()),
+            )));
+        }
+        f(name, Entry::Data(&data))?;
+    }
+    // Read to the end of the compressed stream (its checks run there), then require the tar
+    // end-of-archive marker: two 512-byte zero blocks.
+    let mut rest = archive.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(bad)?;
+    if rest.trailing_zeros < 1024 {
+        return Err(bad(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "no end-of-archive marker",
+        )));
+    }
+    Ok(stats)
 }
 
 /// The top-level folder to strip: every entry lies under the same first component, and
@@ -288,5 +419,106 @@ mod tests {
         std::fs::write(&p, targz(&[("a/b/1.yaml", &vec![b'z'; 50_000])])).unwrap();
         let e = read_capped(&p, 1 << 20, 10_000, &wanted).unwrap_err();
         assert!(e.to_string().contains("more than 10000 bytes"), "{e}");
+    }
+
+    /// A hand-written tar (no compression) of the given files, with or without its
+    /// end-of-archive blocks.
+    fn tar_bytes(entries: &[(&str, &[u8])], finish: bool) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (p, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, p, *data).unwrap();
+        }
+        if finish {
+            b.into_inner().unwrap()
+        } else {
+            // the builder writes the two zero blocks in `finish`: take the bytes before that
+            b.get_ref().clone()
+        }
+    }
+
+    fn compress(c: Compression, tar: &[u8]) -> Vec<u8> {
+        match c {
+            Compression::Zstd => zstd::encode_all(tar, 3).unwrap(),
+            Compression::Bzip2 => {
+                let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+                std::io::Write::write_all(&mut e, tar).unwrap();
+                e.finish().unwrap()
+            }
+        }
+    }
+
+    fn stream_bytes(c: Compression, bytes: &[u8], max_entry: u64) -> Result<Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.tar.x");
+        std::fs::write(&p, bytes).unwrap();
+        let mut seen = Vec::new();
+        let stats = for_each_file(
+            &p,
+            c,
+            max_entry,
+            1 << 20,
+            &|n: &str| n.ends_with(".json"),
+            &mut |n: &str, e: Entry<'_>| {
+                seen.push(match e {
+                    Entry::Data(d) => format!("{n}={}", String::from_utf8_lossy(d)),
+                    Entry::TooLarge(size) => format!("{n}: {size} too large"),
+                });
+                Ok(())
+            },
+        )?;
+        seen.push(format!("files={} wanted={}", stats.files, stats.wanted));
+        Ok(seen)
+    }
+
+    #[test]
+    fn streamed_archives_are_read_to_their_end() {
+        let big = vec![b'x'; 3000];
+        let entries: [(&str, &[u8]); 4] = [
+            ("./2023/cve-2023-0001.json", b"{\"a\":1}"),
+            ("README", b"not wanted"),
+            ("2023/big.json", &big),
+            ("2024/cve-2024-0002.json", &[b'y'; 2000]),
+        ];
+        for c in [Compression::Zstd, Compression::Bzip2] {
+            let good = compress(c, &tar_bytes(&entries, true));
+            let seen = stream_bytes(c, &good, 2500).unwrap();
+            assert_eq!(
+                seen[..3],
+                [
+                    "2023/cve-2023-0001.json={\"a\":1}".to_string(),
+                    "2023/big.json: 3000 too large".to_string(),
+                    format!("2024/cve-2024-0002.json={}", "y".repeat(2000)),
+                ],
+                "{c:?}"
+            );
+            assert_eq!(seen[3], "files=4 wanted=3");
+            // cut inside the compressed stream
+            for cut in [good.len() - 3, good.len() / 2, 10] {
+                let e = stream_bytes(c, &good[..cut], 2500).unwrap_err().to_string();
+                assert!(e.contains("truncated or corrupt"), "{c:?} cut {cut}: {e}");
+            }
+            // a complete compressed stream of a tar cut after its last entry (no end blocks)
+            let cut_tar = compress(c, &tar_bytes(&entries, false));
+            let e = stream_bytes(c, &cut_tar, 2500).unwrap_err().to_string();
+            assert!(
+                e.contains("truncated or corrupt") && e.contains("end-of-archive"),
+                "{c:?}: {e}"
+            );
+            // ... and inside an entry's data
+            let full = tar_bytes(&entries, true);
+            let e = stream_bytes(c, &compress(c, &full[..512 * 9 + 100]), 2500)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("truncated or corrupt"), "{c:?}: {e}");
+            // not an archive at all
+            let e = stream_bytes(c, b"<html>busy</html>", 2500)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("a.tar.x"), "{c:?}: {e}");
+        }
     }
 }
