@@ -44,6 +44,9 @@ enum Command {
     /// secrets in every file, and OS packages when it holds a package DB. Same flags and
     /// outputs as `image`.
     Fs(ImageArgs),
+    /// Match an SBOM (CycloneDX or SPDX JSON: Drydock's own, syft's, trivy's, ...) against the
+    /// vulnerability DB without the image. Same flags and outputs as `image`.
+    Sbom(ImageArgs),
     /// Scan many images of a registry: `registry scan host[:port]/repo` (all tags, or
     /// `--tags` globs, `--since` days) or `registry scan host[:port]` (every repository of
     /// the catalog), with a summary table per image.
@@ -285,6 +288,7 @@ fn main() -> ExitCode {
         Command::Image(args) => scan::run_scan(&args, scan::Target::Image),
         Command::Fs(args) => scan::run_scan(&args, scan::Target::Fs),
         Command::Registry(RegistryCommand::Scan(args)) => registry_cmd::run(&args),
+        Command::Sbom(args) => scan::run_sbom(&args),
         Command::Db(DbCommand::Build { from, db }) => scan::run_db_build(&from, &db),
         Command::Db(DbCommand::Update(args)) => {
             scan::run_db_update(&args).map(|_| ExitCode::SUCCESS)

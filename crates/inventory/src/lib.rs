@@ -10,6 +10,7 @@ pub mod dpkg;
 pub mod lang;
 pub mod os;
 pub mod rpm;
+pub mod sbom;
 
 pub use apk::ApkEntry;
 pub use dpkg::DpkgEntry;
