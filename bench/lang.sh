@@ -90,8 +90,12 @@ jar_image() {
   local pkgs
   pkgs=$(apt-cache search --names-only '^lib.*-java$' | awk '{print $1}' | sort)
   say "apt-get download $(echo "$pkgs" | wc -l) lib*-java packages"
-  # one by one: a package without a candidate must not stop the others
-  (cd "$work/debs" && for p in $pkgs; do apt-get download -qq "$p" >/dev/null 2>&1 || true; done)
+  # in batches; a batch with a package that has no candidate is retried one by one
+  (cd "$work/debs" && echo "$pkgs" | xargs -n 100 | while read -r batch; do
+    # shellcheck disable=SC2086
+    apt-get download -qq $batch >/dev/null 2>&1 ||
+      for p in $batch; do apt-get download -qq "$p" >/dev/null 2>&1 || true; done
+  done)
   for d in "$work"/debs/*.deb; do dpkg-deb -x "$d" "$work/root"; done
   rm -rf "$work/root/usr/share/doc" "$work/root/usr/share/man"
   say "$(find "$work/root" -name '*.jar' -type f | wc -l) jar files"
