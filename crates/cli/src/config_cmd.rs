@@ -101,7 +101,7 @@ pub fn run(args: &ConfigArgs) -> Result<ExitCode> {
                 eprintln!("error: {}", f.error.as_deref().unwrap_or(&f.path));
             }
         }
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(3));
     }
     if args.exit_code != 0 && !report.misconfigurations.is_empty() {
         return Ok(ExitCode::from(args.exit_code));

@@ -16,13 +16,15 @@ use std::process::ExitCode;
     name = "drydock",
     version,
     about = "Find what is wrong in a container image before it ships",
-    long_about = "Drydock scans container images for known vulnerabilities in OS packages, \
-                  reading docker-archive tarballs, OCI image layouts and OCI archives without \
-                  a Docker daemon and without extracting them.\n\n\
-                  Exit codes: 0 = success (and no findings, or --exit-code not set); \
-                  N = the value of --exit-code when findings remain after filtering; \
-                  1 = an error (unreadable image, missing DB, ...); 2 = invalid usage; \
-                  3 = the registry refused the credentials."
+    long_about = "Drydock scans container images for known vulnerabilities in OS and language \
+                  packages, secrets and misconfigurations, reading docker-archive tarballs, OCI \
+                  image layouts, OCI archives and registries without a Docker daemon and without \
+                  extracting them.\n\n\
+                  Exit codes: 0 = pass (nothing left after filtering, or no gate set); \
+                  N = policy failure: the value of --exit-code when findings remain, or when a \
+                  --policy gate fails (1 when --exit-code is not set); 2 = invalid usage; \
+                  3 = a scan error (unreadable image, missing DB, a registry refusing the \
+                  credentials, ...)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -179,6 +181,15 @@ pub struct ImageArgs {
     /// there too (repeatable: `-o sarif=out.sarif -o cyclonedx=sbom.cdx.json`).
     #[arg(long, short = 'o', value_parser = parse_output)]
     pub output: Vec<OutputSpec>,
+    /// Policy files (repeatable): a `drydock.yaml` (gate, per-rule overrides, ignores with
+    /// expiry; docs/policy.md) and/or Rego files (`*.rego`, `data.drydock.deny`). When given,
+    /// the policy's gate decides the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+    /// OpenVEX documents (repeatable): `not_affected`/`fixed` statements suppress findings,
+    /// `affected`/`under_investigation` annotate them.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
     /// Only report these severities (comma-separated: CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN).
     #[arg(long, short = 's', value_delimiter = ',', value_parser = parse_severity)]
     pub severity: Vec<drydock_vulndb::Severity>,
@@ -303,15 +314,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // authentication failures get their own exit code
-            let auth = e.chain().any(|c| {
-                c.downcast_ref::<drydock_registry::Error>()
-                    .is_some_and(drydock_registry::Error::is_auth)
-                    || c.downcast_ref::<std::io::Error>()
-                        .and_then(drydock_registry::Error::from_io)
-                        .is_some_and(|r| r.is_auth())
-            });
-            ExitCode::from(if auth { 3 } else { 1 })
+            // every scan error (unreadable image, missing DB, a registry refusing the
+            // credentials, ...) is 3, distinct from a policy failure (--exit-code N)
+            ExitCode::from(3)
         }
     }
 }

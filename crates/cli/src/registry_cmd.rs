@@ -186,10 +186,15 @@ pub fn run(args: &RegistryScanArgs) -> Result<ExitCode> {
         let mut one = args.scan.clone();
         one.image = name.clone().into();
         one.quiet = true;
-        match scan_report(&one, Target::Image) {
-            Ok(rep) => {
+        match scan_report(&one, Target::Image).and_then(|rep| crate::scan::apply_policy(&one, rep))
+        {
+            Ok((rep, policy_gate)) => {
                 let sev = |k: &str| rep.summary.by_severity.get(k).copied().unwrap_or(0);
-                if crate::scan::gate(&args.scan, &rep) != ExitCode::SUCCESS {
+                let failed = match &policy_gate {
+                    Some(g) => g.failed,
+                    None => crate::scan::gate(&args.scan, &rep) != ExitCode::SUCCESS,
+                };
+                if failed {
                     gated = true;
                 }
                 rows.push(Row {
@@ -254,10 +259,14 @@ pub fn run(args: &RegistryScanArgs) -> Result<ExitCode> {
         );
     }
     if failed {
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(3));
     }
     if gated {
-        return Ok(ExitCode::from(args.scan.exit_code));
+        return Ok(ExitCode::from(if args.scan.exit_code != 0 {
+            args.scan.exit_code
+        } else {
+            1
+        }));
     }
     Ok(ExitCode::SUCCESS)
 }

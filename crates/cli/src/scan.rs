@@ -477,11 +477,77 @@ pub enum Target {
 
 pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
     let report = scan_report(args, target)?;
+    finish(args, report)
+}
+
+/// Apply `--policy`/`--vex`, write the reports, decide the exit code.
+fn finish(args: &ImageArgs, report: Report) -> Result<ExitCode> {
+    let (report, policy_gate) = apply_policy(args, report)?;
     write_reports(args, &report)?;
     if !args.quiet && (!args.output.is_empty() || args.format != Format::Table) {
         eprintln!("{}", drydock_report::summary_line(&report));
     }
-    Ok(gate(args, &report))
+    match policy_gate {
+        Some(g) => {
+            if !args.quiet || g.failed {
+                eprintln!("policy gate: {}", g.summary());
+            }
+            Ok(if g.failed {
+                ExitCode::from(if args.exit_code != 0 {
+                    args.exit_code
+                } else {
+                    1
+                })
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        None => Ok(gate(args, &report)),
+    }
+}
+
+/// Evaluate the policy files and VEX documents; the filtered report (suppressed items
+/// removed, severities as rules set them, `policy` section filled) and, when a policy file
+/// or Rego policy was given, its gate.
+pub fn apply_policy(
+    args: &ImageArgs,
+    report: Report,
+) -> Result<(Report, Option<drydock_policy::Gate>)> {
+    if args.policy.is_empty() && args.vex.is_empty() {
+        return Ok((report, None));
+    }
+    let (rego_files, yaml_files): (Vec<&PathBuf>, Vec<&PathBuf>) = args
+        .policy
+        .iter()
+        .partition(|p| p.extension().is_some_and(|e| e == "rego"));
+    if yaml_files.len() > 1 {
+        anyhow::bail!("--policy: give at most one drydock.yaml (and any number of .rego files)");
+    }
+    let policy = yaml_files
+        .first()
+        .map(|p| drydock_policy::Policy::load(p))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rego = (!rego_files.is_empty())
+        .then(|| drydock_policy::RegoPolicy::load(&rego_files))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vex = args
+        .vex
+        .iter()
+        .map(|p| drydock_policy::VexDoc::load(p))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = time::OffsetDateTime::now_utc().date();
+    let ev = drydock_policy::evaluate(&report, policy.as_ref(), &vex, rego.as_ref(), now)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for d in &ev.diagnostics {
+        eprintln!("{d}");
+    }
+    let mut filtered = ev.filtered_report(&report);
+    filtered.policy = Some(serde_json::to_value(&ev)?);
+    let gated = policy.is_some() || rego.is_some();
+    Ok((filtered, gated.then(|| ev.gate.clone())))
 }
 
 /// The `--format` report to stdout (or to the plain `--output PATH`), plus every
@@ -774,6 +840,7 @@ fn finish_report(
         findings,
         secrets,
         misconfigurations,
+        policy: None,
         warnings,
     })
 }
@@ -810,9 +877,5 @@ pub fn sbom_report(args: &ImageArgs) -> Result<Report> {
 
 pub fn run_sbom(args: &ImageArgs) -> Result<ExitCode> {
     let report = sbom_report(args)?;
-    write_reports(args, &report)?;
-    if !args.quiet && (!args.output.is_empty() || args.format != Format::Table) {
-        eprintln!("{}", drydock_report::summary_line(&report));
-    }
-    Ok(gate(args, &report))
+    finish(args, report)
 }

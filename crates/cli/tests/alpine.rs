@@ -330,7 +330,7 @@ fn hostile_images_fail_with_a_clear_error() {
         .arg("--db")
         .arg(full_db())
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicates::str::contains("error: reading image"))
         .stderr(predicates::str::contains("layer 0"));
     let empty = dir.join("empty.tar");
@@ -341,7 +341,7 @@ fn hostile_images_fail_with_a_clear_error() {
         .arg("--db")
         .arg(full_db())
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicates::str::contains(
             "not a container image: file is empty",
         ));

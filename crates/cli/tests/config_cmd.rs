@@ -166,7 +166,7 @@ fn broken_file_is_reported_and_others_are_scanned() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "a file could not be linted");
+    assert_eq!(out.status.code(), Some(3), "a file could not be linted");
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains(
@@ -246,7 +246,7 @@ fn kubernetes_file_and_usage_errors() {
         .args(["config", "/nonexistent/drydock-config-test"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "error: /nonexistent/drydock-config-test: no such file or directory\n"

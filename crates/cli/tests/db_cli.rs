@@ -52,7 +52,7 @@ fn missing_or_broken_dbs_are_clear_errors() {
         .args(["db", "info", "--db"])
         .arg(dir.join("nope.db"))
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicates::str::contains("opening the vulnerability DB"));
     let junk = dir.join("junk.db");
     std::fs::write(&junk, b"not a database").unwrap();
@@ -60,7 +60,7 @@ fn missing_or_broken_dbs_are_clear_errors() {
         .args(["db", "info", "--db"])
         .arg(&junk)
         .assert()
-        .code(1)
+        .code(3)
         .stderr(predicates::str::contains("error:"));
     // building from a directory that holds no feed is an error and writes nothing
     let empty = dir.join("empty-feeds");
@@ -72,6 +72,6 @@ fn missing_or_broken_dbs_are_clear_errors() {
         .arg("--db")
         .arg(&db)
         .assert()
-        .code(1);
+        .code(3);
     assert!(!db.exists());
 }

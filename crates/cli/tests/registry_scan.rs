@@ -95,7 +95,7 @@ fn refused_credentials_exit_3_naming_the_registry() {
         ])
         .env("HOME", scratch("no-docker-config"))
         .assert()
-        .code(1)
+        .code(3)
         .stderr(
             predicates::str::contains("MANIFEST_UNKNOWN")
                 .or(predicates::str::contains("manifest unknown")),

@@ -52,6 +52,10 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misconfigurations: Vec<Misconfig>,
     pub summary: Summary,
+    /// The policy evaluation (`--policy`/`--vex`): gate decision and reasons, what was
+    /// suppressed and by what, Rego denies, policy diagnostics (see docs/policy.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
