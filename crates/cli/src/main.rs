@@ -222,6 +222,10 @@ pub struct ImageArgs {
     /// No progress and no summary on stderr; only the report.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Leave out the image hygiene section (base-image attribution, wasted bytes, multi-stage
+    /// and minimal-base advice, score; docs/hygiene.md).
+    #[arg(long)]
+    pub no_hygiene: bool,
     /// Skip checking each layer's sha256 against the diffID in the image config.
     #[arg(long)]
     pub no_verify_layers: bool,

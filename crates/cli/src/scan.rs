@@ -560,8 +560,17 @@ pub fn write_reports(args: &ImageArgs, report: &Report) -> Result<()> {
         .find(|o| o.format.is_none())
         .map(|o| o.path.as_path());
     let color = main_path.is_none() && std::io::stdout().is_terminal();
-    let main = drydock_report::render(report, args.format, color)
+    let mut main = drydock_report::render(report, args.format, color)
         .with_context(|| format!("rendering the {} report", args.format))?;
+    if args.format == Format::Table
+        && let Some(h) = report
+            .hygiene
+            .as_ref()
+            .and_then(|v| serde_json::from_value::<drydock_hygiene::Hygiene>(v.clone()).ok())
+    {
+        main.push('\n');
+        main.push_str(&drydock_hygiene::render_text(&h));
+    }
     // with only FORMAT=PATH outputs, stdout still gets the --format report
     write_output(main_path, &main)?;
     for o in &args.output {
@@ -662,7 +671,43 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         (Some(_), false) => InventoryAnalyzer::image(),
         (None, false) => InventoryAnalyzer::fs(),
     };
-    let (layers, secret_layers) = match (&image, &secret_scanner) {
+    // images: the hygiene analyzer reads package sizes in the same walk
+    let hygiene_on = image.is_some() && !args.no_hygiene;
+    let opts = AnalyzeOptions {
+        record_sizes: hygiene_on,
+        ..opts
+    };
+    type Layers<T> = Vec<drydock_image::LayerAnalysis<T>>;
+    let split2 = |v: Layers<(
+        Option<drydock_inventory::Artifact>,
+        Option<drydock_hygiene::PkgSizes>,
+    )>| {
+        v.into_iter()
+            .map(|l| l.split())
+            .unzip::<_, _, Vec<_>, Vec<_>>()
+    };
+    let (layers, secret_layers, hygiene_layers) = match (&image, &secret_scanner) {
+        (Some(image), Some(scanner)) if hygiene_on => {
+            let analyzer = Both(Both(inventory, drydock_hygiene::HygieneAnalyzer), scanner);
+            let all = match &cache {
+                Some(c) => analyze_image_cached(image, &analyzer, &opts, c, &progress),
+                None => analyze_image(image, &analyzer, &opts, &progress),
+            }
+            .with_context(what)?;
+            let (ih, sec): (Vec<_>, Vec<_>) = all.into_iter().map(|l| l.split()).unzip();
+            let (inv, hyg) = split2(ih);
+            (inv, Some(sec), Some(hyg))
+        }
+        (Some(image), None) if hygiene_on => {
+            let analyzer = Both(inventory, drydock_hygiene::HygieneAnalyzer);
+            let ih = match &cache {
+                Some(c) => analyze_image_cached(image, &analyzer, &opts, c, &progress),
+                None => analyze_image(image, &analyzer, &opts, &progress),
+            }
+            .with_context(what)?;
+            let (inv, hyg) = split2(ih);
+            (inv, None, Some(hyg))
+        }
         (Some(image), Some(scanner)) => {
             let analyzer = Both(inventory, scanner);
             let both = match &cache {
@@ -671,7 +716,7 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
             }
             .with_context(what)?;
             let (inv, sec): (Vec<_>, Vec<_>) = both.into_iter().map(|l| l.split()).unzip();
-            (inv, Some(sec))
+            (inv, Some(sec), None)
         }
         (Some(image), None) => (
             match &cache {
@@ -680,15 +725,17 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
             }
             .with_context(what)?,
             None,
+            None,
         ),
         (None, Some(scanner)) => {
             let (inv, sec) = analyze_dir(&args.image, &Both(inventory, scanner))
                 .with_context(what)?
                 .split();
-            (vec![inv], Some(vec![sec]))
+            (vec![inv], Some(vec![sec]), None)
         }
         (None, None) => (
             vec![analyze_dir(&args.image, &inventory).with_context(what)?],
+            None,
             None,
         ),
     };
@@ -778,7 +825,7 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
             .map(|i| i.config.platform()),
         layers: layer_summaries,
     };
-    finish_report(
+    let mut report = finish_report(
         args,
         &db,
         inventory,
@@ -786,7 +833,21 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         secrets,
         misconfigurations,
         warnings,
-    )
+    )?;
+    if let (Some(image), Some(hyg)) = (&image, &hygiene_layers) {
+        let h = drydock_hygiene::analyze(&drydock_hygiene::HygieneInput {
+            layers: hyg,
+            config: &image.config,
+            packages: &report.packages,
+            os: report.os.as_ref(),
+            findings: args
+                .scanners
+                .contains(&crate::Scanner::Vuln)
+                .then_some(report.findings.as_slice()),
+        });
+        report.hygiene = Some(serde_json::to_value(&h)?);
+    }
+    Ok(report)
 }
 
 /// Match an inventory and assemble the report (shared by image, fs and SBOM scans).
@@ -841,6 +902,7 @@ fn finish_report(
         secrets,
         misconfigurations,
         policy: None,
+        hygiene: None,
         warnings,
     })
 }

@@ -187,8 +187,151 @@ pub struct LayerAnalysis<T> {
     /// and world-writable directories without the sticky bit. `(path, mode, is_dir)`.
     #[serde(default)]
     pub special_modes: Vec<(ImagePath, u32, bool)>,
+    /// Per-entry sizes and directories (with [`AnalyzeOptions::record_sizes`], else `None`):
+    /// what layer-efficiency analysis needs to compute wasted bytes exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<LayerSizes>,
     pub stats: LayerStats,
     pub warnings: Vec<String>,
+}
+
+/// Regular files at least this big are recorded by path in [`LayerSizes::large_files`].
+pub const LARGE_FILE: u64 = 1 << 20;
+/// At most this many large files are named per layer (the biggest are kept).
+pub const MAX_LARGE_FILES: usize = 4096;
+
+/// Sizes of a layer's entries, aligned with [`LayerAnalysis::path_hashes`], and the
+/// directories they sit in: enough to tell, for every byte a layer carries, whether a later
+/// layer overwrote or deleted it, without keeping every path (12 bytes per entry on top of
+/// the 8-byte path hash, plus one path per distinct directory).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LayerSizes {
+    /// `sizes[i]`: bytes of the entry whose path hash is `path_hashes[i]` (0 for symlinks,
+    /// hard links and special files, which carry no data of their own).
+    pub sizes: Vec<u64>,
+    /// `dirs[i]`: index in [`LayerSizes::dir_paths`] of that entry's parent directory.
+    pub dirs: Vec<u32>,
+    /// Every directory of the layer: those with an entry of their own and all ancestors of
+    /// every entry (the root is `""`).
+    pub dir_paths: Vec<ImagePath>,
+    /// Regular files of at least [`LARGE_FILE`] bytes, by path (the [`MAX_LARGE_FILES`]
+    /// biggest), so that wasted space can be named.
+    pub large_files: Vec<(ImagePath, u64)>,
+    /// More large files were present than [`MAX_LARGE_FILES`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub large_files_truncated: bool,
+}
+
+impl LayerSizes {
+    /// Size of the entry with this path hash, if the layer has one (needs sorted hashes).
+    pub fn size_of(&self, path_hashes: &[u64], hash: u64) -> Option<u64> {
+        let i = path_hashes.binary_search(&hash).ok()?;
+        self.sizes.get(i).copied()
+    }
+}
+
+/// Collects [`LayerSizes`] during a walk.
+#[derive(Default)]
+pub(crate) struct SizeRecorder {
+    /// `(path hash, size, dir index)` in stream order (a later duplicate wins).
+    entries: Vec<(u64, u64, u32)>,
+    dir_index: std::collections::HashMap<ImagePath, u32>,
+    dir_paths: Vec<ImagePath>,
+    large: Vec<(ImagePath, u64)>,
+    truncated: bool,
+}
+
+impl SizeRecorder {
+    /// The index of `dir`, recording it and any ancestors not yet seen (a tar may omit
+    /// parent directory entries; they are directories all the same).
+    fn dir(&mut self, dir: ImagePath) -> u32 {
+        if let Some(&i) = self.dir_index.get(&dir) {
+            return i;
+        }
+        let mut missing = vec![dir];
+        while let Some(last) = missing.last()
+            && !last.is_root()
+        {
+            let parent = last.parent();
+            if self.dir_index.contains_key(&parent) {
+                break;
+            }
+            missing.push(parent);
+        }
+        let mut i = 0;
+        for d in missing.into_iter().rev() {
+            i = u32::try_from(self.dir_paths.len()).unwrap_or(u32::MAX);
+            self.dir_paths.push(d.clone());
+            self.dir_index.insert(d, i);
+        }
+        i
+    }
+
+    /// A directory entry.
+    pub(crate) fn directory(&mut self, path: &ImagePath) {
+        self.dir(path.clone());
+    }
+
+    /// A non-directory entry: `size` bytes of data (0 for links and special files).
+    pub(crate) fn entry(&mut self, path: &ImagePath, size: u64, regular: bool) {
+        let d = self.dir(path.parent());
+        self.entries.push((path_hash(path), size, d));
+        if regular && size >= LARGE_FILE {
+            self.large.push((path.clone(), size));
+            if self.large.len() >= 2 * MAX_LARGE_FILES {
+                self.keep_largest();
+            }
+        }
+    }
+
+    fn keep_largest(&mut self) {
+        self.large
+            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        if self.large.len() > MAX_LARGE_FILES {
+            self.large.truncate(MAX_LARGE_FILES);
+            self.truncated = true;
+        }
+    }
+
+    /// The sorted, deduplicated path hashes and the sizes aligned with them.
+    pub(crate) fn finish(mut self) -> (Vec<u64>, LayerSizes) {
+        // stable sort: among duplicates of a path the last written stays last
+        self.entries.sort_by_key(|e| e.0);
+        let mut hashes = Vec::with_capacity(self.entries.len());
+        let mut sizes = Vec::with_capacity(self.entries.len());
+        let mut dirs = Vec::with_capacity(self.entries.len());
+        for (i, &(h, s, d)) in self.entries.iter().enumerate() {
+            if self.entries.get(i + 1).is_some_and(|n| n.0 == h) {
+                continue;
+            }
+            hashes.push(h);
+            sizes.push(s);
+            dirs.push(d);
+        }
+        self.keep_largest();
+        // a path written twice in the layer counts as its last entry: take sizes from the
+        // deduplicated table (the list is small)
+        let mut large: Vec<(ImagePath, u64)> = std::mem::take(&mut self.large)
+            .into_iter()
+            .filter_map(|(p, _)| {
+                let i = hashes.binary_search(&path_hash(&p)).ok()?;
+                let size = sizes[i];
+                (size >= LARGE_FILE).then_some((p, size))
+            })
+            .collect();
+        large.sort();
+        large.dedup_by(|a, b| a.0 == b.0);
+        (
+            hashes,
+            LayerSizes {
+                sizes,
+                dirs,
+                dir_paths: self.dir_paths,
+                large_files: large,
+                large_files_truncated: self.truncated,
+            },
+        )
+    }
 }
 
 /// Options for [`analyze_image`].
@@ -202,6 +345,10 @@ pub struct AnalyzeOptions {
     /// 8 bytes per entry (on by default), so that the merge can tell a file replacing a lower
     /// directory, and consumers whether a later layer overwrote a file.
     pub record_paths: bool,
+    /// Also keep each entry's size and directory ([`LayerAnalysis::sizes`]; implies
+    /// `record_paths`), 12 more bytes per entry plus the layer's directory paths, for
+    /// wasted-space analysis. Off by default.
+    pub record_sizes: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -210,6 +357,7 @@ impl Default for AnalyzeOptions {
             verify_diff_ids: true,
             parallelism: 0,
             record_paths: true,
+            record_sizes: false,
         }
     }
 }
@@ -275,7 +423,11 @@ where
     A::Output: serde::Serialize + serde::de::DeserializeOwned,
 {
     let analyzer_id = analyzer.id();
-    let options = format!("record_paths={}", opts.record_paths);
+    // the key without record_sizes is unchanged, so existing cache entries stay valid
+    let mut options = format!("record_paths={}", opts.record_paths);
+    if opts.record_sizes {
+        options.push_str(",record_sizes=1");
+    }
     run_layers(opts, || {
         image
             .layers
@@ -362,9 +514,11 @@ pub fn analyze_layer<A: Analyzer>(
         opaque_dirs: Vec::new(),
         path_hashes: Vec::new(),
         special_modes: Vec::new(),
+        sizes: None,
         stats: LayerStats::default(),
         warnings: Vec::new(),
     };
+    let mut sizes = opts.record_sizes.then(SizeRecorder::default);
     // recent wanted files' content, for hard links that point at them (a link always comes
     // after its target in the stream); bounded so an analyzer that wants every file (secrets)
     // does not keep a whole layer in memory
@@ -400,7 +554,14 @@ pub fn analyze_layer<A: Analyzer>(
             let header = entry.header();
             let kind = header.entry_type();
             let mode = header.mode().unwrap_or(0);
-            if opts.record_paths && !kind.is_dir() {
+            if let Some(rec) = &mut sizes {
+                if kind.is_dir() {
+                    rec.directory(&path);
+                } else {
+                    let regular = kind.is_file() || kind == tar::EntryType::GNUSparse;
+                    rec.entry(&path, if regular { entry.size() } else { 0 }, regular);
+                }
+            } else if opts.record_paths && !kind.is_dir() {
                 out.path_hashes.push(path_hash(&path));
             }
             if (kind.is_file() && mode & 0o6000 != 0)
@@ -483,6 +644,11 @@ pub fn analyze_layer<A: Analyzer>(
     std::io::copy(&mut hashing, &mut std::io::sink())
         .map_err(|e| layer_err(layer, format!("corrupt layer stream: {e}")))?;
     out.stats.tar_bytes = hashing.bytes;
+    if let Some(rec) = sizes {
+        let (hashes, sizes) = rec.finish();
+        out.path_hashes = hashes;
+        out.sizes = Some(sizes);
+    }
     out.path_hashes.sort_unstable();
     out.path_hashes.dedup();
     out.diff_id = format!("sha256:{}", hex::encode(hashing.hasher.finalize()));
@@ -540,6 +706,7 @@ impl<T> LayerAnalysis<T> {
             opaque_dirs: self.opaque_dirs,
             path_hashes: self.path_hashes,
             special_modes: self.special_modes,
+            sizes: self.sizes,
             stats: self.stats,
             warnings: self.warnings,
         }
@@ -559,6 +726,7 @@ impl<A, B> LayerAnalysis<(Option<A>, Option<B>)> {
             opaque_dirs: self.opaque_dirs.clone(),
             path_hashes: self.path_hashes.clone(),
             special_modes: self.special_modes.clone(),
+            sizes: self.sizes.clone(),
             stats: self.stats.clone(),
             warnings: self.warnings,
         };
@@ -571,6 +739,7 @@ impl<A, B> LayerAnalysis<(Option<A>, Option<B>)> {
             opaque_dirs: self.opaque_dirs,
             path_hashes: self.path_hashes,
             special_modes: self.special_modes,
+            sizes: self.sizes,
             stats: self.stats,
             warnings: Vec::new(),
         };

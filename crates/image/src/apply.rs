@@ -192,6 +192,7 @@ mod tests {
             opaque_dirs: vec![],
             path_hashes: vec![],
             special_modes: vec![],
+            sizes: None,
             stats: LayerStats::default(),
             warnings: vec![],
         }

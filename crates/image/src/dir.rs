@@ -31,6 +31,7 @@ pub fn analyze_dir<A: Analyzer>(root: &Path, analyzer: &A) -> Result<LayerAnalys
         opaque_dirs: Vec::new(),
         path_hashes: Vec::new(),
         special_modes: Vec::new(),
+        sizes: None,
         stats: LayerStats::default(),
         warnings: Vec::new(),
     };

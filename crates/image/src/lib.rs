@@ -15,8 +15,8 @@ pub mod path;
 pub mod source;
 
 pub use analyze::{
-    AnalyzeOptions, AnalyzedFile, Analyzer, Both, FileMeta, LayerAnalysis, LayerStats,
-    analyze_image, analyze_image_cached, analyze_layer, path_hash,
+    AnalyzeOptions, AnalyzedFile, Analyzer, Both, FileMeta, LARGE_FILE, LayerAnalysis, LayerSizes,
+    LayerStats, MAX_LARGE_FILES, analyze_image, analyze_image_cached, analyze_layer, path_hash,
 };
 pub use apply::{FileVersion, MergedView};
 pub use cache::{CacheInfo, LayerCache};

@@ -56,6 +56,10 @@ pub struct Report {
     /// suppressed and by what, Rego denies, policy diagnostics (see docs/policy.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<serde_json::Value>,
+    /// Image hygiene (base-image attribution, wasted bytes, multi-stage and minimal-base
+    /// advice, score; docs/hygiene.md); images only, `--no-hygiene` turns it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hygiene: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }

@@ -10,6 +10,8 @@
 //!   digests;
 //! - [`rootfs`]: real root filesystems (Alpine minirootfs from `../shared`, a cached
 //!   `debootstrap` Debian rootfs);
+//! - [`debs`]: real Debian packages (`apt-get download`, cached) unpacked into a layer
+//!   directory with the dpkg status database extended;
 //! - [`hostile`]: tarballs and images that try to escape, explode or confuse a scanner;
 //! - [`scale`]: streaming generators for very large layers (a million files).
 //!
@@ -18,6 +20,7 @@
 
 use std::path::PathBuf;
 
+pub mod debs;
 pub mod diff;
 pub mod hostile;
 pub mod image;
@@ -27,6 +30,7 @@ pub mod rootfs;
 pub mod scale;
 mod tarw;
 
+pub use debs::{deb_field, download_debs, install_debs};
 pub use diff::{DiffStats, diff_layer};
 pub use image::{
     Compression, DockerArchiveOptions, DockerLayout, ImageConfig, ImageDigests, IndexDigests,
