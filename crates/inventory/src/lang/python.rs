@@ -332,19 +332,30 @@ struct PoetryPackage<'a> {
     groups: Option<LList<'a>>,
 }
 
-fn parse_poetry(content: &[u8], warnings: &mut Vec<String>) -> Vec<LangPackage> {
+/// A TOML lockfile, or a warning (`None` also for an empty file, which is no error).
+fn read_toml<'a, T: serde::Deserialize<'a>>(
+    content: &'a [u8],
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Option<T> {
     if is_blank(content) {
-        return Vec::new();
+        return None;
     }
-    let lock: PoetryLock = match toml::from_slice(content) {
-        Ok(l) => l,
+    match toml::from_slice(content) {
+        Ok(l) => Some(l),
         Err(e) => {
             warnings.push(format!(
-                "not a valid poetry.lock: {}",
+                "not a valid {what}: {}",
                 first_line(&e.to_string())
             ));
-            return Vec::new();
+            None
         }
+    }
+}
+
+fn parse_poetry(content: &[u8], warnings: &mut Vec<String>) -> Vec<LangPackage> {
+    let Some(lock) = read_toml::<PoetryLock>(content, "poetry.lock", warnings) else {
+        return Vec::new();
     };
     let mut out = Vec::with_capacity(lock.package.len());
     let mut nwarn = 0;
@@ -464,18 +475,8 @@ struct UvDep<'a> {
 }
 
 fn parse_uv(content: &[u8], warnings: &mut Vec<String>) -> Vec<LangPackage> {
-    if is_blank(content) {
+    let Some(lock) = read_toml::<UvLock>(content, "uv.lock", warnings) else {
         return Vec::new();
-    }
-    let lock: UvLock = match toml::from_slice(content) {
-        Ok(l) => l,
-        Err(e) => {
-            warnings.push(format!(
-                "not a valid uv.lock: {}",
-                first_line(&e.to_string())
-            ));
-            return Vec::new();
-        }
     };
     let pkgs = &lock.package;
     let is_member = |p: &UvPackage| {
@@ -613,18 +614,8 @@ const DEV_GROUPS: [&str; 11] = [
 ];
 
 fn parse_pdm(content: &[u8], warnings: &mut Vec<String>) -> Vec<LangPackage> {
-    if is_blank(content) {
+    let Some(lock) = read_toml::<PdmLock>(content, "pdm.lock", warnings) else {
         return Vec::new();
-    }
-    let lock: PdmLock = match toml::from_slice(content) {
-        Ok(l) => l,
-        Err(e) => {
-            warnings.push(format!(
-                "not a valid pdm.lock: {}",
-                first_line(&e.to_string())
-            ));
-            return Vec::new();
-        }
     };
     let mut out = Vec::with_capacity(lock.package.len());
     let mut nwarn = 0;
