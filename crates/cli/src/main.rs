@@ -1,6 +1,7 @@
 //! `drydock`: the command-line front end. Thin: parses flags, wires the crates together,
 //! turns results into output and an exit code.
 
+mod base_check;
 mod config_cmd;
 mod registry_cmd;
 mod scan;
@@ -226,6 +227,13 @@ pub struct ImageArgs {
     /// and minimal-base advice, score; docs/hygiene.md).
     #[arg(long)]
     pub no_hygiene: bool,
+    /// Do not ask the base image's registry whether its tag now points to a newer build.
+    /// By default, when the image names its base (`org.opencontainers.image.base.name`
+    /// label), hygiene resolves that tag and, if it moved, scans the newer build to say how
+    /// many base vulnerabilities a rebuild fixes (nothing is named when the registry cannot
+    /// be reached within 3 s).
+    #[arg(long)]
+    pub no_base_check: bool,
     /// Skip checking each layer's sha256 against the diffID in the image config.
     #[arg(long)]
     pub no_verify_layers: bool,

@@ -835,7 +835,7 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
         warnings,
     )?;
     if let (Some(image), Some(hyg)) = (&image, &hygiene_layers) {
-        let h = drydock_hygiene::analyze(&drydock_hygiene::HygieneInput {
+        let mut h = drydock_hygiene::analyze(&drydock_hygiene::HygieneInput {
             layers: hyg,
             config: &image.config,
             packages: &report.packages,
@@ -845,6 +845,10 @@ pub fn scan_report(args: &ImageArgs, target: Target) -> Result<Report> {
                 .contains(&crate::Scanner::Vuln)
                 .then_some(report.findings.as_slice()),
         });
+        if !args.no_base_check && args.scanners.contains(&crate::Scanner::Vuln) {
+            let platform: Option<Platform> = args.platform.as_deref().and_then(|p| p.parse().ok());
+            crate::base_check::check(args, platform.as_ref(), &mut h);
+        }
         report.hygiene = Some(serde_json::to_value(&h)?);
     }
     Ok(report)

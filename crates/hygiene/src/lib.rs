@@ -67,8 +67,121 @@ pub struct Hygiene {
     /// The same for every finding (when vulnerabilities were matched).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub finding_origins: Vec<ItemOrigin>,
+    /// The base tag's current build in its registry, when the base is named by a label and
+    /// the registry was asked (see [`compare_newer_base`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_base: Option<NewerBase>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// Whether the base tag has moved since the image was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NewerBaseStatus {
+    /// The tag still points to the digest the image was built on.
+    Current,
+    /// The tag points to another build.
+    Newer,
+    /// The registry could not be asked; nothing is named.
+    Unreachable,
+}
+
+/// The base tag's current build, compared with the base the image carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewerBase {
+    /// The base reference from the `org.opencontainers.image.base.name` label.
+    pub reference: String,
+    pub status: NewerBaseStatus,
+    /// The manifest digest the tag points to now (when reachable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The image's findings attributed to the base.
+    pub base_findings: usize,
+    /// Of those, how many the newer build no longer has.
+    pub fixed: usize,
+    /// Findings the newer build has that the image's base does not.
+    pub introduced: usize,
+    pub message: String,
+}
+
+/// Compare the image's base findings with a scan of the base tag's current build
+/// (`newer_digest`, and the digest of the index the tag names, if it names one;
+/// `newer_findings`), by vulnerability id and package name.
+pub fn compare_newer_base(
+    h: &Hygiene,
+    reference: &str,
+    (newer_digest, newer_index): (&str, Option<&str>),
+    newer_findings: &[Finding],
+) -> NewerBase {
+    use std::collections::BTreeSet;
+    let base: BTreeSet<(&str, &str)> = h
+        .finding_origins
+        .iter()
+        .filter(|o| o.origin == Origin::Base)
+        .filter_map(|o| Some((o.id.as_deref()?, o.name.as_str())))
+        .collect();
+    let newer: BTreeSet<(&str, &str)> = newer_findings
+        .iter()
+        .map(|f| (f.id.as_str(), f.package.name.as_str()))
+        .collect();
+    let fixed = base.difference(&newer).count();
+    let introduced = newer.difference(&base).count();
+    let same = h
+        .base
+        .digest
+        .as_deref()
+        .is_some_and(|d| d == newer_digest || Some(d) == newer_index);
+    let short = newer_digest
+        .get(..19)
+        .filter(|_| newer_digest.len() > 19)
+        .unwrap_or(newer_digest);
+    let (status, message) = if same {
+        (
+            NewerBaseStatus::Current,
+            format!("{reference} still points to the base this image was built on ({short}…)"),
+        )
+    } else {
+        let mut m = format!(
+            "{reference} now points to {newer_digest}: rebuilding on it fixes {fixed} of the {} base-image {}",
+            base.len(),
+            if base.len() == 1 {
+                "vulnerability"
+            } else {
+                "vulnerabilities"
+            }
+        );
+        if introduced > 0 {
+            m.push_str(&format!(" and brings {introduced} it does not have"));
+        }
+        (NewerBaseStatus::Newer, m)
+    };
+    NewerBase {
+        reference: reference.to_string(),
+        status,
+        digest: Some(newer_digest.to_string()),
+        base_findings: base.len(),
+        fixed,
+        introduced,
+        message,
+    }
+}
+
+/// The base registry could not be asked: say so, name nothing.
+pub fn unreachable_base(h: &Hygiene, reference: &str, error: &str) -> NewerBase {
+    NewerBase {
+        reference: reference.to_string(),
+        status: NewerBaseStatus::Unreachable,
+        digest: None,
+        base_findings: h
+            .finding_origins
+            .iter()
+            .filter(|o| o.origin == Origin::Base)
+            .count(),
+        fixed: 0,
+        introduced: 0,
+        message: format!("could not ask the registry of {reference} for a newer build: {error}"),
+    }
 }
 
 /// One layer, with its origin and efficiency figures.
@@ -646,6 +759,7 @@ pub fn analyze(input: &HygieneInput) -> Hygiene {
         minimal_base: mb,
         package_origins,
         finding_origins,
+        newer_base: None,
         warnings,
     }
 }

@@ -33,6 +33,9 @@ pub fn render_text(h: &Hygiene) -> String {
     if let Some(v) = &h.vulnerabilities {
         let _ = writeln!(o, "  {}", v.summary);
     }
+    if let Some(n) = &h.newer_base {
+        let _ = writeln!(o, "  {}", n.message);
+    }
 
     let e = &h.efficiency;
     let _ = writeln!(

@@ -309,6 +309,77 @@ fn single_stage_gcc_git_app_and_a_deleted_100mb_file() {
         ]
     );
     assert_eq!(h.score.value, 100 - lost.iter().map(|l| l.1).sum::<u32>());
+
+    sarif_carries_the_hygiene_section(&h);
+}
+
+/// The hygiene section as SARIF: schema-valid, one result per wasted file, build tool,
+/// cache and advice, each with its rule, and the score in the run's properties.
+fn sarif_carries_the_hygiene_section(h: &drydock_hygiene::Hygiene) {
+    let report: drydock_report::Report = serde_json::from_value(serde_json::json!({
+        "schema_version": drydock_report::SCHEMA_VERSION,
+        "tool": {"name": "drydock", "version": "test"},
+        "created_at": "2026-01-01T00:00:00Z",
+        "artifact": {"kind": "image", "source": "single-stage.tar", "format": "docker-archive", "layers": []},
+        "packages": [], "findings": [], "summary": drydock_report::Summary::default(),
+        "hygiene": h,
+    }))
+    .unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&drydock_report::sarif::render(&report).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(tk::shared_dir().join("schemas/sarif-2.1.0/sarif-schema-2.1.0.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::options().build(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let run = &sarif["runs"][0];
+    assert_eq!(run["properties"]["hygieneScore"], h.score.value);
+    let results = run["results"].as_array().unwrap();
+    let of = |rule: &str| -> Vec<String> {
+        results
+            .iter()
+            .filter(|r| r["ruleId"] == rule)
+            .map(|r| r["message"]["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let wasted = of("hygiene/wasted-file");
+    assert_eq!(wasted.len(), h.efficiency.wasted.len());
+    assert!(
+        wasted
+            .iter()
+            .any(|m| m
+                .starts_with("/app/data/model.bin (100.0 MiB) from layer 2 is deleted by layer 3")),
+        "{wasted:#?}"
+    );
+    let tools = of("hygiene/build-tool-in-final-image");
+    let named: Vec<&str> = tools.iter().map(|m| m.split(' ').next().unwrap()).collect();
+    for want in ["gcc-12", "cpp-12", "git", "make", "libc6-dev"] {
+        assert!(named.contains(&want), "{want} missing from {tools:#?}");
+    }
+    assert_eq!(tools.len(), h.multi_stage.packages.len());
+    assert!(
+        tools.iter().all(|m| m.contains("added (layer 1")),
+        "{tools:#?}"
+    );
+    let caches = of("hygiene/cache-left-behind");
+    assert!(
+        caches.iter().any(|m| m.starts_with("/var/lib/apt/lists (")),
+        "{caches:#?}"
+    );
+    assert_eq!(of("hygiene/minimal-base").len(), 1);
+    // every result's rule is declared, at the index given
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+    }
 }
 
 #[test]

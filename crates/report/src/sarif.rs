@@ -30,6 +30,9 @@ use drydock_vulndb::{FixStatus, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+#[path = "sarif_hygiene.rs"]
+mod hygiene;
+
 const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
@@ -670,8 +673,13 @@ fn build(r: &Report, information_uri: Option<&str>) -> Log {
         });
     }
 
+    hygiene::results(r, image, &mut rules, &mut fingerprints, &mut results);
+
     let mut properties = BTreeMap::new();
     properties.insert("imageName", serde_json::json!(image_name(r)));
+    if let Some(score) = hygiene::score(r) {
+        properties.insert("hygieneScore", serde_json::json!(score));
+    }
     if let Some(id) = &r.artifact.image_id {
         properties.insert("imageId", serde_json::json!(id));
     }

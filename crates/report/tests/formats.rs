@@ -263,9 +263,24 @@ fn sarif_is_valid_sarif_2_1_0() {
         let ids: HashSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), rules.len(), "{name}: rule ids unique");
         let results = run["results"].as_array().unwrap();
+        // one hygiene result per named wasted file, build tool, cache, .git directory,
+        // order advice, and the minimal-base suggestion
+        let h = r.hygiene.clone().unwrap_or_default();
+        let n = |v: &Value| v.as_array().map_or(0, Vec::len);
+        let hygiene = n(&h["efficiency"]["wasted"])
+            + n(&h["multi_stage"]["packages"])
+            + n(&h["efficiency"]["caches"])
+            + n(&h["efficiency"]["git_dirs"])
+            + n(&h["efficiency"]["order"])
+            + usize::from(h["minimal_base"]["suggestion"].is_string());
+        let hygiene_results = results
+            .iter()
+            .filter(|r| r["ruleId"].as_str().unwrap().starts_with("hygiene/"))
+            .count();
+        assert_eq!(hygiene_results, hygiene, "{name}");
         assert_eq!(
             results.len(),
-            r.findings.len() + r.secrets.len() + r.misconfigurations.len(),
+            r.findings.len() + r.secrets.len() + r.misconfigurations.len() + hygiene,
             "{name}"
         );
         for res in results {
