@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # apache2-utils and openssl (a real registry, with htpasswd and token auth, for pulls), rpm
 # (reference for rpmdb listings and rpmvercmp); python3 with pip and npm (install old Python
 # and npm packages into the language test image, and the reference version comparators);
-# unzip (peer tool wheels).
+# unzip (peer tool wheels); poppler-utils (pdfinfo, pdftotext, pdftoppm read the PDF reports
+# back); util-linux's script (a pseudo-terminal for the PDF-on-a-terminal refusal).
 need=()
 command -v dpkg >/dev/null || need+=(dpkg)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -25,6 +26,8 @@ command -v python3 >/dev/null || need+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v npm >/dev/null || need+=(npm)
 command -v unzip >/dev/null || need+=(unzip)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v script >/dev/null || need+=(bsdutils)
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 # the language test image downloads real Debian packages (`apt-get download`): package lists
 # must exist even when nothing needs installing

@@ -175,7 +175,8 @@ pub struct ImageArgs {
     /// linux/amd64 when the index has it, else the only platform present].
     #[arg(long)]
     pub platform: Option<String>,
-    /// Output format: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab.
+    /// Output format: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab, html, pdf
+    /// (binary: with no --output it is refused when stdout is a terminal).
     #[arg(long, short = 'f', default_value = "table", value_parser = parse_format)]
     pub format: drydock_report::Format,
     /// Write the report to this file instead of stdout; `FORMAT=PATH` writes that format

@@ -476,6 +476,9 @@ pub enum Target {
 }
 
 pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
+    if let Some(code) = refuse_binary_on_tty(args) {
+        return Ok(code);
+    }
     let report = scan_report(args, target)?;
     finish(args, report)
 }
@@ -560,7 +563,11 @@ pub fn write_reports(args: &ImageArgs, report: &Report) -> Result<()> {
         .find(|o| o.format.is_none())
         .map(|o| o.path.as_path());
     let color = main_path.is_none() && std::io::stdout().is_terminal();
-    let mut main = drydock_report::render(report, args.format, color)
+    let options = drydock_report::RenderOptions {
+        color,
+        ..Default::default()
+    };
+    let mut main = drydock_report::render_bytes(report, args.format, &options)
         .with_context(|| format!("rendering the {} report", args.format))?;
     if args.format == Format::Table
         && let Some(h) = report
@@ -568,30 +575,46 @@ pub fn write_reports(args: &ImageArgs, report: &Report) -> Result<()> {
             .as_ref()
             .and_then(|v| serde_json::from_value::<drydock_hygiene::Hygiene>(v.clone()).ok())
     {
-        main.push('\n');
-        main.push_str(&drydock_hygiene::render_text(&h));
+        main.push(b'\n');
+        main.extend_from_slice(drydock_hygiene::render_text(&h).as_bytes());
     }
     // with only FORMAT=PATH outputs, stdout still gets the --format report
     write_output(main_path, &main)?;
     for o in &args.output {
         if let Some(f) = o.format {
-            let text = drydock_report::render(report, f, false)
+            let bytes = drydock_report::render_bytes(report, f, &Default::default())
                 .with_context(|| format!("rendering the {f} report"))?;
-            write_output(Some(&o.path), &text)?;
+            write_output(Some(&o.path), &bytes)?;
         }
     }
     Ok(())
 }
 
+/// A binary `--format` (PDF) bound for stdout is refused when stdout is a terminal: a usage
+/// error (exit 2), checked before scanning.
+fn refuse_binary_on_tty(args: &ImageArgs) -> Option<ExitCode> {
+    let to_stdout = !args.output.iter().any(|o| o.format.is_none());
+    (args.format.is_binary() && to_stdout && std::io::stdout().is_terminal()).then(|| {
+        eprintln!(
+            "error: the {0} format is binary and stdout is a terminal: write it to a file \
+             (--output report.{1}) or redirect stdout",
+            args.format,
+            args.format.extension()
+        );
+        ExitCode::from(2)
+    })
+}
+
 /// Stdout, or the `--output` file.
-pub fn write_output(output: Option<&Path>, rendered: &str) -> Result<()> {
+pub fn write_output(output: Option<&Path>, rendered: impl AsRef<[u8]>) -> Result<()> {
+    let rendered = rendered.as_ref();
     match output {
         Some(p) => {
             std::fs::write(p, rendered).with_context(|| format!("writing {}", p.display()))?
         }
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(rendered.as_bytes())?;
+            out.write_all(rendered)?;
             out.flush()?;
         }
     }
@@ -942,6 +965,9 @@ pub fn sbom_report(args: &ImageArgs) -> Result<Report> {
 }
 
 pub fn run_sbom(args: &ImageArgs) -> Result<ExitCode> {
+    if let Some(code) = refuse_binary_on_tty(args) {
+        return Ok(code);
+    }
     let report = sbom_report(args)?;
     finish(args, report)
 }

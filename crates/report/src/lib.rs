@@ -1,10 +1,12 @@
 //! drydock-report: the scan report as data, and its renderings (terminal table, JSON, SARIF,
-//! CycloneDX, SPDX, JUnit XML, CSV, GitLab container scanning).
+//! CycloneDX, SPDX, JUnit XML, CSV, GitLab container scanning, HTML, PDF), plus the fleet
+//! report of the server ([`fleet`]: CSV and PDF).
 //!
 //! The JSON form is versioned by [`SCHEMA_VERSION`] and documented in `docs/report-json.md`;
 //! any change to its shape bumps the version. The other formats are pure functions of a
 //! [`Report`] (one module each; the mapping of report fields to each format is documented in
-//! `docs/report-formats.md`); [`render`] picks one by [`Format`].
+//! `docs/report-formats.md`); [`render`] picks a text one by [`Format`], [`render_bytes`] any
+//! one (PDF is binary).
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use drydock_inventory::{OsInfo, Package};
@@ -20,8 +22,11 @@ use std::str::FromStr;
 mod common;
 pub mod csv;
 pub mod cyclonedx;
+pub mod fleet;
 pub mod gitlab;
+pub mod html;
 pub mod junit;
+pub mod pdf;
 pub mod sarif;
 pub mod spdx;
 
@@ -389,11 +394,15 @@ pub enum Format {
     Csv,
     /// GitLab container scanning report ([`gitlab::render`]).
     Gitlab,
+    /// One self-contained HTML page: inline CSS, no scripts ([`html::render`]).
+    Html,
+    /// A paginated PDF document ([`pdf::render`]); binary: use [`render_bytes`].
+    Pdf,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 10] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
@@ -402,7 +411,14 @@ impl Format {
         Format::Junit,
         Format::Csv,
         Format::Gitlab,
+        Format::Html,
+        Format::Pdf,
     ];
+
+    /// A binary format (PDF): not text, not for a terminal.
+    pub fn is_binary(self) -> bool {
+        self == Format::Pdf
+    }
 
     /// The canonical name (what [`FromStr`] accepts, besides the `spdx` alias).
     pub fn as_str(self) -> &'static str {
@@ -415,6 +431,8 @@ impl Format {
             Format::Junit => "junit",
             Format::Csv => "csv",
             Format::Gitlab => "gitlab",
+            Format::Html => "html",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -429,6 +447,8 @@ impl Format {
             Format::Junit => "junit.xml",
             Format::Csv => "csv",
             Format::Gitlab => "gitlab.json",
+            Format::Html => "html",
+            Format::Pdf => "pdf",
         }
     }
 }
@@ -442,7 +462,7 @@ impl fmt::Display for Format {
 /// An unknown format name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format {0:?} (expected one of: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab)"
+    "unknown format {0:?} (expected one of: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab, html, pdf)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -460,6 +480,8 @@ impl FromStr for Format {
             "junit" => Format::Junit,
             "csv" => Format::Csv,
             "gitlab" => Format::Gitlab,
+            "html" => Format::Html,
+            "pdf" => Format::Pdf,
             _ => return Err(UnknownFormat(s.to_string())),
         })
     }
@@ -476,6 +498,10 @@ pub enum ReportError {
     },
     #[error("cannot write the CSV report: {0}")]
     Csv(String),
+    #[error("cannot typeset the PDF report: {0}")]
+    Pdf(String),
+    #[error("the {0} format is binary: render it with render_bytes")]
+    Binary(Format),
 }
 
 /// Settings of the renderings that are not part of the report.
@@ -511,7 +537,8 @@ pub fn render(report: &Report, format: Format, color: bool) -> Result<String, Re
     )
 }
 
-/// Render `report` in `format`.
+/// Render `report` in a text `format` (every format but [`Format::Pdf`], which gives
+/// [`ReportError::Binary`]).
 pub fn render_with(
     report: &Report,
     format: Format,
@@ -526,5 +553,19 @@ pub fn render_with(
         Format::Junit => Ok(junit::render(report)),
         Format::Csv => csv::render(report),
         Format::Gitlab => gitlab::render(report),
+        Format::Html => Ok(html::render(report)),
+        Format::Pdf => Err(ReportError::Binary(format)),
+    }
+}
+
+/// Render `report` in any `format` as bytes (text formats as UTF-8).
+pub fn render_bytes(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, ReportError> {
+    match format {
+        Format::Pdf => pdf::render(report),
+        _ => render_with(report, format, options).map(String::into_bytes),
     }
 }
