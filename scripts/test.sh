@@ -28,6 +28,8 @@ command -v npm >/dev/null || need+=(npm)
 command -v unzip >/dev/null || need+=(unzip)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v script >/dev/null || need+=(bsdutils)
+# PostgreSQL 15: drydock-server runs every store test on SQLite and on a real PostgreSQL
+command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 # the language test image downloads real Debian packages (`apt-get download`): package lists
 # must exist even when nothing needs installing
@@ -37,6 +39,26 @@ fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL for the server tests: start the cluster (idempotent), create a login role
+# that may create one database per test, and tell the tests where it is.
+if command -v pg_ctlcluster >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then PGRUN="runuser -u postgres --"; else PGRUN="sudo -u postgres"; fi
+  pgver="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+  if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$pgver main"; then
+    $SUDO pg_createcluster "$pgver" main >/dev/null
+  fi
+  if ! pg_lsclusters -h | awk -v v="$pgver" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+    $SUDO pg_ctlcluster "$pgver" main start
+  fi
+  pgport="$(pg_lsclusters -h | awk -v v="$pgver" '$1==v && $2=="main" {print $3}')"
+  for _ in $(seq 1 50); do
+    pg_isready -q -h 127.0.0.1 -p "$pgport" && break
+    sleep 0.2
+  done
+  $PGRUN psql -q -p "$pgport" -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'drydock_test') THEN CREATE ROLE drydock_test LOGIN CREATEDB PASSWORD 'drydock_test'; END IF; END \$\$;" >/dev/null
+  export DRYDOCK_TEST_POSTGRES="${DRYDOCK_TEST_POSTGRES:-postgres://drydock_test:drydock_test@127.0.0.1:$pgport/postgres}"
 fi
 
 # The shared real data lives beside the repository.

@@ -5,6 +5,7 @@ mod base_check;
 mod config_cmd;
 mod registry_cmd;
 mod scan;
+mod server_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -64,6 +65,14 @@ enum Command {
     /// Lint Dockerfiles and Kubernetes manifests (a file or a directory) for
     /// misconfigurations: root users, admin ports, secrets, privileged pods, unpinned images, ...
     Config(config_cmd::ConfigArgs),
+    /// Run the Drydock server (API, continuous re-matching, reports; docs/server.md), or
+    /// `server token` to create an API token.
+    Server(Box<server_cmd::ServerArgs>),
+    /// Query a Drydock server's findings with a filter expression
+    /// (`severity >= high and fixable and namespace = prod`).
+    Query(server_cmd::QueryArgs),
+    /// Download a fleet report (CSV, PDF or JSON) from a Drydock server.
+    Report(server_cmd::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -255,6 +264,26 @@ pub struct ImageArgs {
     /// Directory for temporary files (decompressed archives) [default: the system temp dir].
     #[arg(long, env = "DRYDOCK_TMPDIR")]
     pub temp_dir: Option<PathBuf>,
+    /// Also send the SBOM, image metadata and CI context (never layer content) to this Drydock
+    /// server; its policy verdict decides the exit code (a failed verdict exits with
+    /// --exit-code, or 1).
+    #[arg(long, value_name = "URL")]
+    pub submit: Option<String>,
+    /// API token for --submit (submit scope).
+    #[arg(long, env = "DRYDOCK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// CI pipeline (name or id) sent with --submit.
+    #[arg(long, env = "DRYDOCK_CI_PIPELINE")]
+    pub ci_pipeline: Option<String>,
+    /// Commit sent with --submit.
+    #[arg(long, env = "DRYDOCK_CI_COMMIT")]
+    pub ci_commit: Option<String>,
+    /// Branch sent with --submit.
+    #[arg(long, env = "DRYDOCK_CI_BRANCH")]
+    pub ci_branch: Option<String>,
+    /// Link to the CI run sent with --submit.
+    #[arg(long, env = "DRYDOCK_CI_URL")]
+    pub ci_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -322,6 +351,9 @@ fn main() -> ExitCode {
         Command::Cache(CacheCommand::Clean(a)) => scan::run_cache(&a, "clean"),
         Command::Cache(CacheCommand::Prune(a)) => scan::run_cache(&a, "prune"),
         Command::Config(args) => config_cmd::run(&args),
+        Command::Server(args) => server_cmd::run_server(&args),
+        Command::Query(args) => server_cmd::run_query(&args),
+        Command::Report(args) => server_cmd::run_report(&args),
     };
     match result {
         Ok(code) => code,

@@ -386,7 +386,7 @@ fn secret_scanner(args: &ImageArgs) -> Result<drydock_secrets::Scanner> {
 }
 
 /// A local path when it exists, else a registry reference.
-fn open_image(args: &ImageArgs, platform: Option<Platform>) -> Result<Image> {
+pub(crate) fn open_image(args: &ImageArgs, platform: Option<Platform>) -> Result<Image> {
     if args.image.exists() {
         return Image::open(
             &args.image,
@@ -480,11 +480,14 @@ pub fn run_scan(args: &ImageArgs, target: Target) -> Result<ExitCode> {
         return Ok(code);
     }
     let report = scan_report(args, target)?;
+    if args.submit.is_some() {
+        return crate::server_cmd::submit_report(args, report);
+    }
     finish(args, report)
 }
 
 /// Apply `--policy`/`--vex`, write the reports, decide the exit code.
-fn finish(args: &ImageArgs, report: Report) -> Result<ExitCode> {
+pub(crate) fn finish(args: &ImageArgs, report: Report) -> Result<ExitCode> {
     let (report, policy_gate) = apply_policy(args, report)?;
     write_reports(args, &report)?;
     if !args.quiet && (!args.output.is_empty() || args.format != Format::Table) {

@@ -18,7 +18,7 @@ use crate::schema::SCHEMA_VERSION;
 /// thread to query in parallel).
 #[derive(Debug)]
 pub struct Db {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
 }
 

@@ -16,6 +16,7 @@ pub mod cvss;
 mod db;
 mod error;
 mod feeds;
+mod fingerprint;
 pub mod model;
 pub mod namespace;
 mod schema;
@@ -27,6 +28,7 @@ pub use build::{
 };
 pub use db::{Db, DbInfo, FeedInfo};
 pub use error::{Error, Result};
+pub use fingerprint::{FeedDiff, Fingerprints, diff_fingerprints};
 pub use model::*;
 pub use schema::SCHEMA_VERSION;
 pub use update::{FeedUrls, UpdateOptions, update};
