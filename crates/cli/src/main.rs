@@ -6,6 +6,8 @@ mod config_cmd;
 mod registry_cmd;
 mod scan;
 mod server_cmd;
+mod sign_cmd;
+mod webhook_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -73,6 +75,21 @@ enum Command {
     Query(server_cmd::QueryArgs),
     /// Download a fleet report (CSV, PDF or JSON) from a Drydock server.
     Report(server_cmd::ReportArgs),
+    /// Kubernetes admission webhook (HTTPS): checks every container image of Pods and
+    /// workloads against the Rego admission policy (digest, scan, signature, root), per
+    /// namespace mode (enforce, warn, audit); `/mutate` pins images by digest.
+    Webhook(Box<webhook_cmd::WebhookArgs>),
+    /// Sign an image with a cosign key (pushes `sha256-<hex>.sig`, cosign's tag scheme).
+    Sign(sign_cmd::SignArgs),
+    /// Verify an image's cosign key-based signatures; prints the verified payloads.
+    Verify(sign_cmd::VerifyArgs),
+    /// Attach a signed in-toto attestation (DSSE, `sha256-<hex>.att`): `--type vuln` attaches
+    /// the scan report.
+    Attest(sign_cmd::AttestArgs),
+    /// Verify an image's attestations; prints the verified in-toto statements.
+    VerifyAttestation(sign_cmd::VerifyAttestationArgs),
+    /// Write a cosign key pair (`cosign.key` encrypted with COSIGN_PASSWORD, `cosign.pub`).
+    GenerateKeyPair(sign_cmd::GenerateKeyPairArgs),
 }
 
 #[derive(Subcommand)]
@@ -184,8 +201,9 @@ pub struct ImageArgs {
     /// linux/amd64 when the index has it, else the only platform present].
     #[arg(long)]
     pub platform: Option<String>,
-    /// Output format: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab, html, pdf
-    /// (binary: with no --output it is refused when stdout is a terminal).
+    /// Output format: table, json, sarif, cyclonedx, cyclonedx-vex (every finding with its VEX
+    /// analysis, suppressed ones included), spdx-json, junit, csv, gitlab, html, pdf (binary:
+    /// with no --output it is refused when stdout is a terminal).
     #[arg(long, short = 'f', default_value = "table", value_parser = parse_format)]
     pub format: drydock_report::Format,
     /// Write the report to this file instead of stdout; `FORMAT=PATH` writes that format
@@ -210,6 +228,23 @@ pub struct ImageArgs {
     /// Do not report vulnerabilities without a released fix.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Only report findings listed in CISA KEV (known exploited). With --epss-above and
+    /// --cvss-above: a finding is kept when it meets any of them; all three combine with
+    /// --severity/--status/--ignore-unfixed, and --exit-code fails on what is left.
+    #[arg(long)]
+    pub kev: bool,
+    /// Only report findings whose EPSS score (FIRST's probability of exploitation in the
+    /// next 30 days, 0-1) is at or above this, e.g. 0.1.
+    #[arg(long, value_name = "PROBABILITY", value_parser = scan::parse_epss)]
+    pub epss_above: Option<f64>,
+    /// Only report findings whose highest CVSS v3/v4 base score (any source, NVD included)
+    /// is at or above this, e.g. 7.
+    #[arg(long, value_name = "SCORE", value_parser = scan::parse_cvss)]
+    pub cvss_above: Option<f64>,
+    /// Order of the findings in every output: severity, epss, cvss or kev (highest first)
+    /// [default: by package].
+    #[arg(long, value_enum)]
+    pub sort_by: Option<scan::SortBy>,
     /// Which packages to catalog and match (comma-separated): `os` (dpkg, apk, rpm) and
     /// `library` (language packages: installed Python/npm/Java/Go/Rust/Ruby/PHP/.NET
     /// packages and binaries; in `drydock fs` also lockfiles and manifests).
@@ -354,6 +389,12 @@ fn main() -> ExitCode {
         Command::Server(args) => server_cmd::run_server(&args),
         Command::Query(args) => server_cmd::run_query(&args),
         Command::Report(args) => server_cmd::run_report(&args),
+        Command::Webhook(args) => webhook_cmd::run(&args),
+        Command::Sign(args) => sign_cmd::run_sign(&args),
+        Command::Verify(args) => sign_cmd::run_verify(&args),
+        Command::Attest(args) => sign_cmd::run_attest(&args),
+        Command::VerifyAttestation(args) => sign_cmd::run_verify_attestation(&args),
+        Command::GenerateKeyPair(args) => sign_cmd::run_generate_key_pair(&args),
     };
     match result {
         Ok(code) => code,

@@ -14,7 +14,7 @@ fn db_info_reports_per_feed_counts_and_dates() {
         .unwrap();
     assert!(out.status.success());
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(info["schema_version"], 2);
+    assert_eq!(info["schema_version"], 3);
     let feed = |name: &str| {
         info["feeds"]
             .as_array()
@@ -37,7 +37,7 @@ fn db_info_reports_per_feed_counts_and_dates() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("schema version:  2"), "{text}");
+    assert!(text.contains("schema version:  3"), "{text}");
     assert!(
         text.lines()
             .any(|l| l.starts_with("kev") && l.contains("1404")),

@@ -10,7 +10,8 @@ pub mod version;
 
 use drydock_inventory::{Inventory, Package, PackageKind};
 use drydock_vulndb::{
-    AffectedRecord, FixStatus, KevEntry, Severity, SeverityRating, VulnRecord, namespace,
+    AffectedRecord, EpssScore, FixStatus, KevEntry, NvdRecord, Severity, SeverityRating,
+    VulnRecord, namespace,
 };
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -28,6 +29,14 @@ pub enum MatchError {
 pub trait AdvisorySource {
     fn affected(&self, namespace: &str, package: &str) -> Result<Vec<AffectedRecord>, MatchError>;
     fn vulnerability(&self, id: &str) -> Result<Option<VulnRecord>, MatchError>;
+    /// The EPSS score of a CVE; sources without EPSS data answer `None`.
+    fn epss(&self, _cve: &str) -> Result<Option<EpssScore>, MatchError> {
+        Ok(None)
+    }
+    /// The NVD's CVSS data of a CVE; sources without NVD data answer `None`.
+    fn nvd(&self, _cve: &str) -> Result<Option<NvdRecord>, MatchError> {
+        Ok(None)
+    }
 }
 
 impl AdvisorySource for drydock_vulndb::Db {
@@ -36,6 +45,12 @@ impl AdvisorySource for drydock_vulndb::Db {
     }
     fn vulnerability(&self, id: &str) -> Result<Option<VulnRecord>, MatchError> {
         Ok(drydock_vulndb::Db::vulnerability(self, id)?)
+    }
+    fn epss(&self, cve: &str) -> Result<Option<EpssScore>, MatchError> {
+        Ok(drydock_vulndb::Db::epss(self, cve)?)
+    }
+    fn nvd(&self, cve: &str) -> Result<Option<NvdRecord>, MatchError> {
+        Ok(drydock_vulndb::Db::nvd(self, cve)?)
     }
 }
 
@@ -99,11 +114,36 @@ pub struct Finding {
     pub references: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kev: Option<KevEntry>,
+    /// FIRST EPSS score of the CVE (the finding's id, else its first CVE alias with one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<EpssScore>,
 }
 
 impl Finding {
     pub fn fixable(&self) -> bool {
         self.status == FixStatus::Fixed && self.fixed_version.is_some()
+    }
+
+    /// The highest CVSS v3.x or v4.0 base score among the ratings (any source); `None` when
+    /// no rating carries one (CVSS v2 scores are not counted).
+    pub fn cvss_score(&self) -> Option<f64> {
+        self.ratings
+            .iter()
+            .filter(|r| {
+                r.cvss_vector
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with("CVSS:3.") || v.starts_with("CVSS:4."))
+            })
+            .filter_map(|r| r.score.filter(|s| s.is_finite()))
+            .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
+    }
+
+    /// The finding's id and its CVE aliases, id first: the keys EPSS and NVD data are
+    /// looked up by.
+    pub fn cve_ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str())
+            .chain(self.aliases.iter().map(String::as_str))
+            .filter(|i| is_cve(i))
     }
 }
 
@@ -250,6 +290,7 @@ pub fn match_inventory(
     let mut cache = Lookups::default();
     match_os_packages(src, inv, &mut cache, &mut result)?;
     match_lang_packages(src, inv, &mut cache, &mut result)?;
+    enrich(src, &mut result.findings)?;
     result.findings.sort_by(|a, b| {
         (&a.package.name, &a.package.path, &a.id).cmp(&(&b.package.name, &b.package.path, &b.id))
     });
@@ -482,9 +523,55 @@ fn match_package(
             published: vuln.and_then(|v| v.published.clone()),
             references: vuln.map(|v| v.references.clone()).unwrap_or_default(),
             kev: vuln.and_then(|v| v.kev.clone()),
+            epss: None,
         });
     }
     result.findings.extend(merge_aliases(pkg_findings));
+    Ok(())
+}
+
+/// Attach EPSS scores and NVD CVSS ratings, looked up by the finding's CVE id or, failing
+/// that, its CVE aliases. An NVD rating also gives a severity to a finding no other source
+/// rates (NVD's own score first), and a publication date to one without.
+pub fn enrich(src: &dyn AdvisorySource, findings: &mut [Finding]) -> Result<(), MatchError> {
+    let mut epss: HashMap<String, Option<EpssScore>> = HashMap::new();
+    let mut nvd: HashMap<String, Option<NvdRecord>> = HashMap::new();
+    for f in findings.iter_mut() {
+        let cves: Vec<String> = f.cve_ids().map(str::to_string).collect();
+        for c in &cves {
+            if !epss.contains_key(c) {
+                epss.insert(c.clone(), src.epss(c)?);
+            }
+            if let Some(e) = &epss[c] {
+                f.epss = Some(e.clone());
+                break;
+            }
+        }
+        for c in &cves {
+            if !nvd.contains_key(c) {
+                nvd.insert(c.clone(), src.nvd(c)?);
+            }
+            let Some(rec) = &nvd[c] else {
+                continue;
+            };
+            for r in rec.cvss.iter().map(|c| c.to_rating()) {
+                if !f.ratings.contains(&r) {
+                    f.ratings.push(r);
+                }
+            }
+            if f.severity == Severity::Unknown
+                && let Some(first) = rec.cvss.first()
+            {
+                let r = first.to_rating();
+                f.severity = r.severity;
+                f.severity_source = Some(r.source);
+            }
+            if f.published.is_none() {
+                f.published = rec.published.clone();
+            }
+            break;
+        }
+    }
     Ok(())
 }
 
@@ -669,6 +756,7 @@ mod tests {
             published: None,
             references: vec![],
             kev: None,
+            epss: None,
         }
     }
 
@@ -697,5 +785,84 @@ mod tests {
                 ("CVE-2021-9", vec!["DLA-9-1"]),
             ]
         );
+    }
+
+    /// A source with EPSS and NVD data for one CVE only (values of CVE-2024-5732 as the NVD
+    /// and FIRST publish them).
+    struct Enrichment;
+
+    impl AdvisorySource for Enrichment {
+        fn affected(&self, _: &str, _: &str) -> Result<Vec<AffectedRecord>, MatchError> {
+            Ok(vec![])
+        }
+        fn vulnerability(&self, _: &str) -> Result<Option<VulnRecord>, MatchError> {
+            Ok(None)
+        }
+        fn epss(&self, cve: &str) -> Result<Option<EpssScore>, MatchError> {
+            Ok((cve == "CVE-2024-5732").then(|| EpssScore {
+                score: 0.00091,
+                percentile: 0.39923,
+                date: "2024-10-25".into(),
+            }))
+        }
+        fn nvd(&self, cve: &str) -> Result<Option<NvdRecord>, MatchError> {
+            Ok((cve == "CVE-2024-5732").then(|| NvdRecord {
+                published: Some("2024-06-07T10:15:12.293".into()),
+                cvss: vec![
+                    drydock_vulndb::NvdCvss {
+                        version: "3.1".into(),
+                        source: "nvd@nist.gov".into(),
+                        kind: "Primary".into(),
+                        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+                        score: 9.8,
+                        severity: Severity::Critical,
+                    },
+                    drydock_vulndb::NvdCvss {
+                        version: "3.1".into(),
+                        source: "cna@vuldb.com".into(),
+                        kind: "Secondary".into(),
+                        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:L".into(),
+                        score: 7.3,
+                        severity: Severity::High,
+                    },
+                ],
+            }))
+        }
+    }
+
+    #[test]
+    fn epss_and_nvd_by_id_or_cve_alias() {
+        let mut by_alias = finding("GHSA-xxxx-yyyy-zzzz", &["CVE-2024-5732"]);
+        by_alias.ratings.push(SeverityRating {
+            source: "osv".into(),
+            severity: Severity::Medium,
+            cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:L/A:N".into()),
+            score: Some(5.4),
+        });
+        by_alias.severity = Severity::Medium;
+        by_alias.severity_source = Some("osv".into());
+        let mut fs = vec![
+            finding("CVE-2024-5732", &[]),
+            by_alias,
+            finding("CVE-2020-0001", &[]),
+        ];
+        enrich(&Enrichment, &mut fs).unwrap();
+        // by id: EPSS, both NVD ratings, NVD's own score as the severity, the NVD date
+        assert_eq!(fs[0].epss.as_ref().map(|e| e.score), Some(0.00091));
+        let srcs: Vec<&str> = fs[0].ratings.iter().map(|r| r.source.as_str()).collect();
+        assert_eq!(srcs, ["nvd", "nvd:cna@vuldb.com"]);
+        assert_eq!(fs[0].severity, Severity::Critical);
+        assert_eq!(fs[0].severity_source.as_deref(), Some("nvd"));
+        assert_eq!(fs[0].published.as_deref(), Some("2024-06-07T10:15:12.293"));
+        assert_eq!(fs[0].cvss_score(), Some(9.8));
+        // by CVE alias: the same data; the feed's own severity stays
+        assert_eq!(fs[1].epss.as_ref().map(|e| e.percentile), Some(0.39923));
+        assert_eq!(fs[1].ratings.len(), 3);
+        assert_eq!(fs[1].severity, Severity::Medium);
+        assert_eq!(fs[1].cvss_score(), Some(9.8));
+        // nothing known
+        assert_eq!(fs[2].epss, None);
+        assert!(fs[2].ratings.is_empty());
+        assert_eq!(fs[2].cvss_score(), None);
     }
 }

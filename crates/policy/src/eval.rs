@@ -10,7 +10,7 @@ use crate::vex::{self, ImageIdent, VexDoc, VexStatus};
 use drydock_lint::Misconfig;
 use drydock_lint::imageref::ImageRef;
 use drydock_matcher::Finding;
-use drydock_report::{Report, Summary};
+use drydock_report::{Analysis, AnalysisState, Report, Summary, SuppressedFinding, VexAnalyses};
 use drydock_secrets::SecretFinding;
 use drydock_vulndb::Severity;
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,10 @@ pub enum FailKind {
     Kev,
     /// `fail_on.max_age_days`.
     Age,
+    /// `fail_on.epss_above`.
+    Epss,
+    /// `fail_on.cvss_above`.
+    Cvss,
     /// A rule with `action: fail`.
     Rule,
     /// `secrets: fail`.
@@ -213,8 +217,122 @@ impl Evaluation {
             })
             .collect();
         r.summary = Summary::compute(&r.packages, &r.findings, &r.secrets);
+        r.vex = self.vex_analyses(report);
         r
     }
+
+    /// The CycloneDX analyses of this evaluation: kept findings a VEX statement annotates
+    /// (by their index in the filtered report) and every suppressed finding.
+    pub fn vex_analyses(&self, report: &Report) -> VexAnalyses {
+        let mut out = VexAnalyses::default();
+        for (i, k) in self.findings.iter().enumerate() {
+            let (Some(note), Some(f)) = (k.vex.last(), report.findings.get(k.index)) else {
+                continue;
+            };
+            let state = match note.status {
+                VexStatus::Affected => AnalysisState::Exploitable,
+                VexStatus::UnderInvestigation => AnalysisState::InTriage,
+                // suppressing statuses never annotate a kept finding
+                VexStatus::NotAffected => AnalysisState::NotAffected,
+                VexStatus::Fixed => AnalysisState::Resolved,
+            };
+            out.kept.insert(
+                i,
+                Analysis {
+                    state,
+                    justification: None,
+                    response: if f.fixable() {
+                        vec!["update".into()]
+                    } else {
+                        vec![]
+                    },
+                    detail: format!(
+                        "OpenVEX {} (statement {}): {}",
+                        note.file, note.statement, note.explanation
+                    ),
+                },
+            );
+        }
+        for s in &self.suppressed {
+            let Item::Finding { index, .. } = &s.what else {
+                continue;
+            };
+            let Some(f) = report.findings.get(*index) else {
+                continue;
+            };
+            let analysis = match &s.by {
+                SuppressedBy::Vex {
+                    file,
+                    statement,
+                    status,
+                    justification,
+                    ..
+                } => Analysis {
+                    state: if *status == VexStatus::Fixed {
+                        AnalysisState::Resolved
+                    } else {
+                        AnalysisState::NotAffected
+                    },
+                    justification: justification
+                        .as_deref()
+                        .and_then(cyclonedx_justification)
+                        .map(str::to_string),
+                    response: if *status == VexStatus::Fixed {
+                        vec!["update".into()]
+                    } else {
+                        vec![]
+                    },
+                    detail: format!("OpenVEX {file} (statement {statement}): {}", s.reason),
+                },
+                SuppressedBy::Ignore {
+                    file,
+                    line,
+                    id,
+                    expires,
+                    ..
+                } => Analysis {
+                    state: AnalysisState::Exploitable,
+                    justification: None,
+                    response: vec!["will_not_fix".into()],
+                    detail: format!(
+                        "Risk accepted: ignore of {id} in {file}{}{}: {}",
+                        line.map(|l| format!(":{l}")).unwrap_or_default(),
+                        expires
+                            .as_deref()
+                            .map(|d| format!(" (until {d})"))
+                            .unwrap_or_default(),
+                        s.reason
+                    ),
+                },
+                SuppressedBy::Rule { file, line, id, .. } => Analysis {
+                    state: AnalysisState::Exploitable,
+                    justification: None,
+                    response: vec!["will_not_fix".into()],
+                    detail: format!(
+                        "Risk accepted: rule for {id} in {file}{} sets action ignore: {}",
+                        line.map(|l| format!(":{l}")).unwrap_or_default(),
+                        s.reason
+                    ),
+                },
+            };
+            out.suppressed.push(SuppressedFinding {
+                finding: f.clone(),
+                analysis,
+            });
+        }
+        out
+    }
+}
+
+/// OpenVEX `not_affected` justification → CycloneDX `analysis.justification`.
+pub fn cyclonedx_justification(openvex: &str) -> Option<&'static str> {
+    Some(match openvex {
+        "component_not_present" | "vulnerable_code_not_present" => "code_not_present",
+        "vulnerable_code_not_in_execute_path" => "code_not_reachable",
+        "vulnerable_code_cannot_be_controlled_by_adversary" => "requires_environment",
+        "inline_mitigations_already_exist" => "protected_by_mitigating_control",
+        _ => return None,
+    })
 }
 
 pub(crate) fn from_lint_severity(s: drydock_lint::Severity) -> Severity {
@@ -676,6 +794,8 @@ fn gate_items(report: &Report, p: &Policy, today: Date, ev: &mut Evaluation, gat
     let mut by_sev = Vec::new();
     let mut by_kev = Vec::new();
     let mut by_age = Vec::new();
+    let mut by_epss = Vec::new();
+    let mut by_cvss = Vec::new();
     let mut by_rule = Vec::new();
     let mut warned = Vec::new();
     for k in &mut ev.findings {
@@ -697,6 +817,16 @@ fn gate_items(report: &Report, p: &Policy, today: Date, ev: &mut Evaluation, gat
         {
             fails.push(FailKind::Age);
         }
+        if let (Some(t), Some(e)) = (fo.epss_above, &f.epss)
+            && e.score >= t
+        {
+            fails.push(FailKind::Epss);
+        }
+        if let (Some(t), Some(c)) = (fo.cvss_above, f.cvss_score())
+            && c >= t
+        {
+            fails.push(FailKind::Cvss);
+        }
         match k.action {
             Some(Action::Fail) => {
                 by_rule.push(f.id.clone());
@@ -713,6 +843,14 @@ fn gate_items(report: &Report, p: &Policy, today: Date, ev: &mut Evaluation, gat
                         FailKind::Severity => by_sev.push(f.id.clone()),
                         FailKind::Kev => by_kev.push(f.id.clone()),
                         FailKind::Age => by_age.push(f.id.clone()),
+                        FailKind::Epss => by_epss.push(format!(
+                            "{} ({})",
+                            f.id,
+                            f.epss.as_ref().map_or(0.0, |e| e.score)
+                        )),
+                        FailKind::Cvss => {
+                            by_cvss.push(format!("{} ({:.1})", f.id, f.cvss_score().unwrap_or(0.0)))
+                        }
                         _ => {}
                     }
                 }
@@ -745,6 +883,24 @@ fn gate_items(report: &Report, p: &Policy, today: Date, ev: &mut Evaluation, gat
             "{} published more than {days} days ago: {}",
             plural(by_age.len(), "finding", "findings"),
             list(&by_age)
+        ));
+    }
+    if let Some(t) = fo.epss_above
+        && !by_epss.is_empty()
+    {
+        gate.reasons.push(format!(
+            "{} with EPSS ≥ {t}: {}",
+            plural(by_epss.len(), "finding", "findings"),
+            list(&by_epss)
+        ));
+    }
+    if let Some(t) = fo.cvss_above
+        && !by_cvss.is_empty()
+    {
+        gate.reasons.push(format!(
+            "{} with CVSS ≥ {t:.1}: {}",
+            plural(by_cvss.len(), "finding", "findings"),
+            list(&by_cvss)
         ));
     }
     if !warned.is_empty() {

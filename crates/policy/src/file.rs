@@ -49,6 +49,12 @@ pub struct FailOn {
     /// Findings published more than this many days before `today` fail (findings without a
     /// usable publication date are skipped).
     pub max_age_days: Option<u32>,
+    /// Findings whose EPSS score is at or above this (0–1) fail; findings without a score
+    /// do not.
+    pub epss_above: Option<f64>,
+    /// Findings whose highest CVSS v3/v4 base score is at or above this (0–10) fail;
+    /// findings without a CVSS score do not.
+    pub cvss_above: Option<f64>,
 }
 
 /// `secrets: fail|warn`.
@@ -263,7 +269,14 @@ const TOP_KEYS: &[&str] = &[
     "image",
     "ignore",
 ];
-const FAIL_ON_KEYS: &[&str] = &["severity", "fixable_only", "kev", "max_age_days"];
+const FAIL_ON_KEYS: &[&str] = &[
+    "severity",
+    "fixable_only",
+    "kev",
+    "max_age_days",
+    "epss_above",
+    "cvss_above",
+];
 const MISCONFIG_KEYS: &[&str] = &["severity"];
 const RULE_KEYS: &[&str] = &["id", "rule", "severity", "action", "reason"];
 const IMAGE_KEYS: &[&str] = &["allowed_registries", "non_root"];
@@ -363,6 +376,32 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// A number from 0 to `max` (an integer is taken as written).
+    fn number_in(
+        &mut self,
+        m: &Mapping,
+        path: &[Seg],
+        k: &str,
+        max: f64,
+        what: &str,
+    ) -> Option<f64> {
+        let v = Self::get(m, k)?;
+        let p = with(path, key(k));
+        let Some(n) = v.as_f64() else {
+            self.wrong_type(&p, &format!("a number from 0 to {max}"), v);
+            return None;
+        };
+        if !(0.0..=max).contains(&n) {
+            self.error_at_value(
+                &p,
+                "invalid-value",
+                format!("`{}` is {what} from 0 to {max}, not {n}", path_text(&p)),
+            );
+            return None;
+        }
+        Some(n)
     }
 
     fn severity(
@@ -495,6 +534,8 @@ impl Cx<'_> {
             fixable_only: self.boolean(m, &p, "fixable_only").unwrap_or(false),
             kev: self.boolean(m, &p, "kev").unwrap_or(false),
             max_age_days: None,
+            epss_above: self.number_in(m, &p, "epss_above", 1.0, "an EPSS probability"),
+            cvss_above: self.number_in(m, &p, "cvss_above", 10.0, "a CVSS base score"),
         };
         if let Some(v) = Self::get(m, "max_age_days") {
             let kp = with(&p, key("max_age_days"));
@@ -734,7 +775,9 @@ mod tests {
                 severity: Some(Severity::High),
                 fixable_only: true,
                 kev: true,
-                max_age_days: Some(30)
+                max_age_days: Some(30),
+                epss_above: None,
+                cvss_above: None,
             })
         );
         assert_eq!(p.secrets, Some(SecretsAction::Warn));
@@ -765,6 +808,39 @@ mod tests {
         assert_eq!(e.diagnostics()[0].code, "unsupported-version");
         let e = Policy::parse("- a\n", "p.yaml").unwrap_err();
         assert_eq!(e.diagnostics()[0].code, "wrong-type");
+    }
+
+    #[test]
+    fn epss_and_cvss_thresholds() {
+        let p = Policy::parse(
+            "version: 1\nfail_on: { epss_above: 0.1, cvss_above: 7 }\n",
+            "p.yaml",
+        )
+        .unwrap();
+        let f = p.fail_on.unwrap();
+        assert_eq!((f.epss_above, f.cvss_above), (Some(0.1), Some(7.0)));
+        let e = Policy::parse("version: 1\nfail_on:\n  epss_above: 10\n", "p.yaml").unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert_eq!(d.code, "invalid-value");
+        assert_eq!((d.line, d.column), (Some(3), Some(15)));
+        assert_eq!(
+            d.message,
+            "`fail_on.epss_above` is an EPSS probability from 0 to 1, not 10"
+        );
+        let e = Policy::parse("version: 1\nfail_on: { cvss_above: high }\n", "p.yaml").unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert_eq!(d.code, "wrong-type");
+        assert_eq!(
+            d.message,
+            "`fail_on.cvss_above` must be a number from 0 to 10, not a string"
+        );
+        let e = Policy::parse("version: 1\nfail_on: { epss: 0.1 }\n", "p.yaml").unwrap_err();
+        assert!(
+            e.diagnostics()[0].message.contains("did you mean `kev`?")
+                || e.diagnostics()[0].message.contains("expected one of"),
+            "{}",
+            e.diagnostics()[0].message
+        );
     }
 
     #[test]

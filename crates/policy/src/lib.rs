@@ -27,7 +27,7 @@ pub use diag::{DiagSeverity, Diagnostic, Pos};
 pub use error::{PolicyError, Result};
 pub use eval::{
     Evaluation, FailKind, Gate, Item, Kept, ROOT_USER_RULE, SuppressedBy, Suppression, VexNote,
-    evaluate, published_date,
+    cyclonedx_justification, evaluate, published_date,
 };
 pub use file::{
     Action, FailOn, Ignore, ImageRequirements, MisconfigGate, Policy, Rule, SecretsAction,

@@ -37,6 +37,9 @@ pub struct RegoPolicy {
     engine: regorus::Engine,
     files: Vec<String>,
     time_limit: Duration,
+    /// The package whose `deny` rule is evaluated (`data.drydock` unless loaded with
+    /// [`RegoPolicy::load_package`]).
+    package: String,
 }
 
 impl std::fmt::Debug for RegoPolicy {
@@ -85,6 +88,13 @@ impl RegoPolicy {
     /// Load `.rego` files; a directory means every `*.rego` under it (not `*_test.rego`),
     /// in path order.
     pub fn load<P: AsRef<Path>>(paths: &[P]) -> Result<RegoPolicy> {
+        Self::load_package(paths, "data.drydock")
+    }
+
+    /// [`Self::load`] for policies of another package (e.g. `data.drydock.admission`), which
+    /// must declare `deny`; its other rules (`warn`, ...) are read with
+    /// [`Self::evaluate_rule`].
+    pub fn load_package<P: AsRef<Path>>(paths: &[P], package: &str) -> Result<RegoPolicy> {
         let mut files = Vec::new();
         for p in paths {
             collect(p.as_ref(), 0, &mut files)?;
@@ -96,12 +106,17 @@ impl RegoPolicy {
             let text = crate::read_limited(&f, MAX_REGO_BYTES)?;
             sources.push((f.display().to_string(), text));
         }
-        RegoPolicy::from_sources(&sources)
+        RegoPolicy::from_sources_package(&sources, package)
     }
 
     /// Compile `(file name, Rego text)` modules. One of them must be `package drydock` with a
     /// `deny` rule.
     pub fn from_sources(sources: &[(String, String)]) -> Result<RegoPolicy> {
+        Self::from_sources_package(sources, "data.drydock")
+    }
+
+    /// [`Self::from_sources`] for another package, which must declare `deny`.
+    pub fn from_sources_package(sources: &[(String, String)], package: &str) -> Result<RegoPolicy> {
         if sources.is_empty() {
             return Err(rego_err("no Rego files given"));
         }
@@ -112,24 +127,26 @@ impl RegoPolicy {
             if files.contains(name) {
                 return Err(rego_err(format!("{name}: given twice")));
             }
-            let package = engine
+            let declared = engine
                 .add_policy(name.clone(), text.clone())
                 .map_err(|e| rego_err(format!("{name}: {e}")))?;
-            declares_deny |= package == "data.drydock"
+            declares_deny |= declared == package
                 && engine
                     .has_declared_rule_rooted_at(name, "deny")
                     .unwrap_or(false);
             files.push(name.clone());
         }
         if !declares_deny {
+            let short = package.strip_prefix("data.").unwrap_or(package);
             return Err(rego_err(format!(
-                "no module declares `{DENY_RULE}` (write `package drydock` and `deny contains msg if {{ ... }}`)"
+                "no module declares `{package}.deny` (write `package {short}` and `deny contains msg if {{ ... }}`)"
             )));
         }
         Ok(RegoPolicy {
             engine,
             files,
             time_limit: DEFAULT_TIME_LIMIT,
+            package: package.to_string(),
         })
     }
 
@@ -139,12 +156,28 @@ impl RegoPolicy {
         self
     }
 
+    /// Does some module declare the rule `rule` (e.g. `warn`)?
+    pub fn declares_rule(&self, rule: &str) -> bool {
+        self.files.iter().any(|f| {
+            self.engine
+                .has_declared_rule_rooted_at(f, rule)
+                .unwrap_or(false)
+        })
+    }
+
     pub fn files(&self) -> &[String] {
         &self.files
     }
 
-    /// Evaluate `data.drydock.deny` with `input` (the report JSON).
+    /// Evaluate `data.drydock.deny` (the package's `deny`) with `input` (the report JSON).
     pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<Deny>> {
+        self.evaluate_rule("deny", input)
+    }
+
+    /// Evaluate the package's rule `rule` (`deny`, `warn`, ...), a set of strings or of
+    /// objects with `msg`; an undefined rule is no message.
+    pub fn evaluate_rule(&self, rule: &str, input: &serde_json::Value) -> Result<Vec<Deny>> {
+        let rule_path = format!("{}.{rule}", self.package);
         let mut engine = self.engine.clone();
         engine.set_execution_timer_config(ExecutionTimerConfig {
             limit: self.time_limit,
@@ -152,8 +185,8 @@ impl RegoPolicy {
         });
         engine.set_input(regorus::Value::from(input.clone()));
         let v = engine
-            .eval_rule(DENY_RULE.to_string())
-            .map_err(|e| rego_err(format!("evaluating {DENY_RULE}: {e}")))?;
+            .eval_rule(rule_path.clone())
+            .map_err(|e| rego_err(format!("evaluating {rule_path}: {e}")))?;
         let items: Vec<regorus::Value> = if v == regorus::Value::Undefined {
             Vec::new()
         } else if let Ok(set) = v.as_set() {
@@ -162,7 +195,7 @@ impl RegoPolicy {
             arr.iter().cloned().collect()
         } else {
             return Err(rego_err(format!(
-                "{DENY_RULE} must be a set of strings or of objects with `msg`"
+                "{rule_path} must be a set of strings or of objects with `msg`"
             )));
         };
         let mut out = Vec::new();

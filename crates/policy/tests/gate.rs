@@ -338,3 +338,64 @@ fn no_policy_passes_and_evaluation_serialises() {
     let back: Evaluation = serde_json::from_str(&text).unwrap();
     assert_eq!(back, ev);
 }
+
+#[test]
+fn epss_and_cvss_thresholds() {
+    // modified: EPSS scores and an NVD rating set by hand on two findings of the real report
+    let mut report = alpine_report();
+    for f in report.findings.iter_mut() {
+        match (f.id.as_str(), f.package.name.as_str()) {
+            ("CVE-2025-9231", "libssl3") => {
+                f.epss = Some(drydock_vulndb::EpssScore {
+                    score: 0.42,
+                    percentile: 0.97,
+                    date: "2026-05-01".into(),
+                })
+            }
+            ("CVE-2025-26519", _) => f.ratings.push(drydock_vulndb::SeverityRating {
+                source: "nvd".into(),
+                severity: Severity::Critical,
+                cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
+                score: Some(9.8),
+            }),
+            _ => {}
+        }
+    }
+    let policy = |yaml: &str| Policy::parse(yaml, "p.yaml").unwrap();
+    let ev = evaluate(
+        &report,
+        Some(&policy(
+            "version: 1\nfail_on: { epss_above: 0.1, cvss_above: 9 }\n",
+        )),
+        &[],
+        None,
+        today(),
+    )
+    .unwrap();
+    assert!(ev.gate.failed);
+    assert_eq!(
+        ev.gate.reasons,
+        [
+            "1 finding with EPSS ≥ 0.1: CVE-2025-9231 (0.42)",
+            "2 findings with CVSS ≥ 9.0: CVE-2025-26519 (9.8)",
+        ]
+    );
+    let k = ev
+        .findings
+        .iter()
+        .find(|k| k.id == "CVE-2025-9231" && report.findings[k.index].package.name == "libssl3")
+        .unwrap();
+    assert_eq!(k.fails, [FailKind::Epss]);
+    // above every score: passes
+    let ev = evaluate(
+        &report,
+        Some(&policy(
+            "version: 1\nfail_on: { epss_above: 0.5, cvss_above: 9.9 }\n",
+        )),
+        &[],
+        None,
+        today(),
+    )
+    .unwrap();
+    assert!(!ev.gate.failed, "{:?}", ev.gate.reasons);
+}

@@ -422,3 +422,83 @@ fn real_chainguard_documents() {
     assert_eq!(ev.findings.len(), 1);
     assert_eq!(ev.findings[0].index, 1);
 }
+
+/// The CycloneDX analyses an evaluation hands to `cyclonedx-vex`: a `not_affected` VEX
+/// statement, an ignore entry, an `affected` statement on a kept finding.
+#[test]
+fn analyses_for_cyclonedx_vex() {
+    use drydock_report::AnalysisState;
+    let report = alpine_report();
+    let doc = vex_doc(
+        "acme.openvex.json",
+        json!([
+            {
+                "vulnerability": {"name": "CVE-2024-9143"},
+                "products": [{"@id": "pkg:apk/alpine/libcrypto3@3.3.2-r0"}],
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path",
+                "impact_statement": "only named curves are used"
+            },
+            {
+                "vulnerability": {"name": "CVE-2024-9143"},
+                "products": [{"@id": "pkg:apk/alpine/libssl3@3.3.2-r0"}],
+                "status": "affected",
+                "action_statement": "upgrade"
+            }
+        ]),
+    );
+    let policy = Policy::parse(
+        "version: 1\nignore:\n  - id: CVE-2026-6042\n    reason: musl is not used for DNS here\n    expires: 2099-01-01\n",
+        "p.yaml",
+    )
+    .unwrap();
+    let ev = evaluate(&report, Some(&policy), &[doc], None, today()).unwrap();
+    let filtered = ev.filtered_report(&report);
+    let vex = &filtered.vex;
+    // suppressed: 1 by VEX, 2 by the ignore (musl and musl-utils)
+    let got: Vec<(&str, &str, AnalysisState, Option<&str>)> = vex
+        .suppressed
+        .iter()
+        .map(|s| {
+            (
+                s.finding.id.as_str(),
+                s.finding.package.name.as_str(),
+                s.analysis.state,
+                s.analysis.justification.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "CVE-2024-9143",
+                "libcrypto3",
+                AnalysisState::NotAffected,
+                Some("code_not_reachable")
+            ),
+            ("CVE-2026-6042", "musl", AnalysisState::Exploitable, None),
+            (
+                "CVE-2026-6042",
+                "musl-utils",
+                AnalysisState::Exploitable,
+                None
+            ),
+        ]
+    );
+    assert_eq!(vex.suppressed[1].analysis.response, ["will_not_fix"]);
+    assert_eq!(
+        vex.suppressed[1].analysis.detail,
+        "Risk accepted: ignore of CVE-2026-6042 in p.yaml:3 (until 2099-01-01): musl is not used for DNS here"
+    );
+    // kept: the affected statement, by index in the filtered report
+    assert_eq!(vex.kept.len(), 1);
+    let (i, a) = vex.kept.iter().next().unwrap();
+    assert_eq!(filtered.findings[*i].id, "CVE-2024-9143");
+    assert_eq!(filtered.findings[*i].package.name, "libssl3");
+    assert_eq!(a.state, AnalysisState::Exploitable);
+    assert_eq!(
+        drydock_policy::cyclonedx_justification("inline_mitigations_already_exist"),
+        Some("protected_by_mitigating_control")
+    );
+}

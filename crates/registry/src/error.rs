@@ -119,6 +119,16 @@ impl Error {
         matches!(self, Error::Unauthorized { .. } | Error::Denied { .. })
     }
 
+    /// A missing manifest, tag, repository or blob (HTTP 404).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Error::ManifestUnknown { .. }
+                | Error::NotFound { .. }
+                | Error::Http { status: 404, .. }
+        )
+    }
+
     /// The registry error carried inside an I/O error returned while streaming a blob
     /// (e.g. [`Error::DigestMismatch`] at the end of a corrupted blob).
     pub fn from_io(e: &std::io::Error) -> Option<&Error> {

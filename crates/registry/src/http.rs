@@ -30,6 +30,18 @@ pub(crate) enum Subject {
     Other(String),
 }
 
+/// A request body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Payload<'a> {
+    /// `application/x-www-form-urlencoded` (token requests).
+    Form(&'a str),
+    /// Bytes with their content type (blob uploads, manifest pushes).
+    Bytes {
+        data: &'a [u8],
+        content_type: &'a str,
+    },
+}
+
 /// One logical request to a registry's API.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiRequest<'a> {
@@ -369,7 +381,7 @@ impl Inner {
         url: &Url,
         headers: &HeaderMap,
         auth: Option<&str>,
-        body: Option<&str>,
+        body: Option<Payload<'_>>,
     ) -> std::result::Result<Response, (Option<reqwest::Error>, Error)> {
         let first = origin(url);
         let mut current = url.clone();
@@ -385,10 +397,18 @@ impl Inner {
             {
                 rb = rb.header(header::AUTHORIZATION, a);
             }
-            if let Some(b) = body {
-                rb = rb
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(b.to_string());
+            match body {
+                Some(Payload::Form(b)) => {
+                    rb = rb
+                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                        .body(b.to_string());
+                }
+                Some(Payload::Bytes { data, content_type }) => {
+                    rb = rb
+                        .header(header::CONTENT_TYPE, content_type)
+                        .body(data.to_vec());
+                }
+                None => {}
             }
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let resp = match rb.send() {
@@ -446,7 +466,7 @@ impl Inner {
         url: &Url,
         headers: &HeaderMap,
         auth: Option<&str>,
-        body: Option<&str>,
+        body: Option<Payload<'_>>,
     ) -> Result<Response> {
         let mut attempt = 0u32;
         loop {
@@ -505,6 +525,16 @@ impl Inner {
 
     /// A successful (2xx) response to an API request, authenticating as the registry asks.
     pub(crate) fn send(&self, req: &ApiRequest<'_>) -> Result<Response> {
+        self.send_with(req, &Method::GET, None)
+    }
+
+    /// [`Self::send`] with another method and an optional body (uploads, pushes, `HEAD`).
+    pub(crate) fn send_with(
+        &self,
+        req: &ApiRequest<'_>,
+        method: &Method,
+        body: Option<Payload<'_>>,
+    ) -> Result<Response> {
         let url_text = if req.target.starts_with('/') {
             format!("{}{}", self.base_url(req.registry), req.target)
         } else {
@@ -530,7 +560,7 @@ impl Inner {
         let mut authenticated = false;
         loop {
             let auth = self.auth_header(req.registry, &req.scope)?;
-            let resp = self.execute(&Method::GET, &url, &headers, auth.as_deref(), None)?;
+            let resp = self.execute(method, &url, &headers, auth.as_deref(), body)?;
             let status = resp.status();
             if status.is_success() {
                 return Ok(resp);
@@ -728,7 +758,7 @@ impl Inner {
             &url,
             &HeaderMap::new(),
             auth.as_deref(),
-            body.as_deref(),
+            body.as_deref().map(Payload::Form),
         )?;
         let status = resp.status();
         let text = read_limited(resp, MAX_TOKEN_BODY);

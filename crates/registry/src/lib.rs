@@ -11,6 +11,9 @@
 //!   registry through a [`BlobFetcher`] that verifies each blob's sha256 while streaming and
 //!   resumes a broken download with a `Range` request.
 //! * [`RegistryClient::list_tags`], [`RegistryClient::catalog`]: paginated listings.
+//! * Writing (for signatures and attestations): [`RegistryClient::push_blob`],
+//!   [`RegistryClient::put_manifest`], and [`RegistryClient::get_manifest`] (a manifest as
+//!   stored; a missing tag is the typed [`Error::ManifestUnknown`]).
 //!
 //! Blocking I/O (reqwest's blocking client): the layer walker reads each layer on its own
 //! worker thread.
@@ -21,6 +24,7 @@ mod catalog;
 mod error;
 mod http;
 mod manifest;
+mod push;
 mod reference;
 
 pub use auth::{Challenge, Credential, DockerConfig, ENV_PASSWORD, ENV_USERNAME, parse_challenges};
@@ -31,6 +35,7 @@ pub use manifest::{
     MEDIA_DOCKER_LIST, MEDIA_DOCKER_MANIFEST, MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, ResolvedImage,
     ResolvedManifest,
 };
+pub use push::{StoredManifest, sha256_digest};
 pub use reference::{DEFAULT_TAG, DOCKER_HUB, Reference, is_registry_host, normalise_registry};
 
 use drydock_image::{BlobFetcher, Image, Platform};

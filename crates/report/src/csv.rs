@@ -15,6 +15,9 @@
 //! | `fixed_version` | fixed version | | |
 //! | `layer_index`, `layer_diff_id` | the package's layer | the file's layer | |
 //! | `title` | title | title + redacted match | title: message |
+//! | `cvss` | highest CVSS v3/v4 base score of any source | | |
+//! | `epss`, `epss_percentile` | FIRST EPSS score and percentile (0–1) | | |
+//! | `kev` | `true` when listed in CISA KEV | | |
 //!
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return) are prefixed with `'`. Full secrets are never written.
@@ -23,7 +26,7 @@ use crate::common::{clean_text, target_name};
 use crate::{Report, ReportError};
 
 /// The header row.
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 19] = [
     "type",
     "target",
     "path",
@@ -39,6 +42,10 @@ pub const HEADER: [&str; 15] = [
     "layer_index",
     "layer_diff_id",
     "title",
+    "cvss",
+    "epss",
+    "epss_percentile",
+    "kev",
 ];
 
 /// A cell safe to open in a spreadsheet: control characters (except newline and tab) dropped,
@@ -77,6 +84,18 @@ pub fn render(r: &Report) -> Result<String, ReportError> {
             p.layer_index.to_string(),
             p.layer_diff_id.clone(),
             f.title.clone().unwrap_or_default(),
+            f.cvss_score()
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_default(),
+            f.epss
+                .as_ref()
+                .map(|e| e.score.to_string())
+                .unwrap_or_default(),
+            f.epss
+                .as_ref()
+                .map(|e| e.percentile.to_string())
+                .unwrap_or_default(),
+            if f.kev.is_some() { "true" } else { "" }.to_string(),
         ];
         w.write_record(row.iter().map(|c| cell(c))).map_err(err)?;
     }
@@ -110,6 +129,10 @@ pub fn render(r: &Report) -> Result<String, ReportError> {
             s.layer_index.map(|l| l.to_string()).unwrap_or_default(),
             s.layer_diff_id.clone().unwrap_or_default(),
             title,
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
         ];
         w.write_record(row.iter().map(|c| cell(c))).map_err(err)?;
     }
@@ -130,6 +153,10 @@ pub fn render(r: &Report) -> Result<String, ReportError> {
             String::new(),
             String::new(),
             format!("{}: {}", m.title, m.message),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
         ];
         w.write_record(row.iter().map(|c| cell(c))).map_err(err)?;
     }

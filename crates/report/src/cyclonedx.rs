@@ -15,7 +15,7 @@ use crate::common::{
     image_key, image_name, is_web_url, normalise_time, split_reference, to_pretty_json,
     utc_seconds, uuid_v5,
 };
-use crate::{Format, Report, ReportError};
+use crate::{Analysis as VexAnalysis, Format, Report, ReportError};
 use drydock_inventory::{Package, PackageKind};
 use drydock_matcher::Finding;
 use drydock_vulndb::{FixStatus, Severity, SeverityRating};
@@ -175,8 +175,10 @@ struct Advisory {
 #[derive(Serialize)]
 struct Analysis {
     state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    response: Vec<&'static str>,
+    response: Vec<String>,
     detail: String,
 }
 
@@ -386,13 +388,35 @@ fn source(f: &Finding) -> Option<Source> {
     })
 }
 
-fn rating(r: &SeverityRating) -> Rating {
-    let vector = r.cvss_vector.as_ref().map(|v| clean_text(v));
-    Rating {
-        source: Some(Source {
+/// A rating's source: the NVD's own scores as `NVD`, a CNA's score the NVD republishes under
+/// the CNA's name, both linked to the CVE's NVD page.
+fn rating_source(r: &SeverityRating, id: &str) -> Source {
+    let nvd_page = || {
+        id.starts_with("CVE-")
+            .then(|| format!("https://nvd.nist.gov/vuln/detail/{id}"))
+    };
+    if r.source == "nvd" {
+        Source {
+            name: "NVD".into(),
+            url: nvd_page(),
+        }
+    } else if let Some(cna) = r.source.strip_prefix("nvd:") {
+        Source {
+            name: clean_text(cna),
+            url: nvd_page(),
+        }
+    } else {
+        Source {
             name: r.source.clone(),
             url: None,
-        }),
+        }
+    }
+}
+
+fn rating(r: &SeverityRating, id: &str) -> Rating {
+    let vector = r.cvss_vector.as_ref().map(|v| clean_text(v));
+    Rating {
+        source: Some(rating_source(r, id)),
         score: r.score.filter(|s| s.is_finite()),
         severity: severity(r.severity),
         method: method(vector.as_deref()),
@@ -415,7 +439,7 @@ fn ratings(findings: &[&Finding]) -> Vec<Rating> {
                 r.score
             );
             if seen.insert(key) {
-                out.push(rating(r));
+                out.push(rating(r, &f.id));
             }
         }
         if f.severity != Severity::Unknown
@@ -467,7 +491,7 @@ fn vulnerability(id: &str, findings: &[&Finding], refs: &HashMap<&str, &str>) ->
     // affects: one entry per component, installed version affected, fixed version not
     let mut affects: Vec<Affects> = Vec::new();
     let mut recommendation = Vec::new();
-    let mut response: Vec<&'static str> = Vec::new();
+    let mut response: Vec<String> = Vec::new();
     let mut detail = Vec::new();
     for f in findings {
         let p = &f.package;
@@ -514,9 +538,9 @@ fn vulnerability(id: &str, findings: &[&Finding], refs: &HashMap<&str, &str>) ->
             (None, _) => (None, format!("{who}: no fix released yet")),
         };
         if let Some(resp) = resp
-            && !response.contains(&resp)
+            && !response.iter().any(|r| r == resp)
         {
-            response.push(resp);
+            response.push(resp.to_string());
         }
         if f.fixed_version.is_some() {
             if !recommendation.contains(&line) {
@@ -538,6 +562,11 @@ fn vulnerability(id: &str, findings: &[&Finding], refs: &HashMap<&str, &str>) ->
     }
 
     let mut properties = Vec::new();
+    if let Some(e) = &first.epss {
+        properties.push(prop("drydock:epss:score", e.score.to_string()));
+        properties.push(prop("drydock:epss:percentile", e.percentile.to_string()));
+        properties.push(prop("drydock:epss:date", clean_text(&e.date)));
+    }
     if let Some(k) = &first.kev {
         properties.push(prop("drydock:kev:date_added", clean_text(&k.date_added)));
         if let Some(d) = &k.due_date {
@@ -565,6 +594,7 @@ fn vulnerability(id: &str, findings: &[&Finding], refs: &HashMap<&str, &str>) ->
         published: first.published.as_deref().and_then(normalise_time),
         analysis: Analysis {
             state: "in_triage",
+            justification: None,
             response,
             detail: detail_text,
         },
@@ -575,10 +605,36 @@ fn vulnerability(id: &str, findings: &[&Finding], refs: &HashMap<&str, &str>) ->
 
 /// Render the CycloneDX 1.6 JSON document.
 pub fn render(report: &Report) -> Result<String, ReportError> {
-    to_pretty_json(&build(report), Format::CycloneDx)
+    to_pretty_json(&build(report, false), Format::CycloneDx)
 }
 
-fn build(r: &Report) -> Bom {
+/// Render the CycloneDX 1.6 VEX document: the BOM of [`render`], with one vulnerability per
+/// id and analysis. Kept findings are `in_triage` unless a VEX statement says `affected`
+/// (`exploitable`) or `under_investigation`; suppressed findings are included with the
+/// analysis their suppression gives ([`Report::vex`]): `not_affected` with a justification,
+/// `resolved`, or `exploitable` with `will_not_fix` for a risk accepted by an ignore entry.
+pub fn render_vex(report: &Report) -> Result<String, ReportError> {
+    to_pretty_json(&build(report, true), Format::CycloneDxVex)
+}
+
+/// Group findings by id (and, for VEX, by analysis), in order of first appearance.
+fn grouped<'a>(
+    items: &[(&'a Finding, Option<&'a VexAnalysis>)],
+) -> Vec<(&'a str, Option<&'a VexAnalysis>, Vec<&'a Finding>)> {
+    let mut out: Vec<(&str, Option<&VexAnalysis>, Vec<&Finding>)> = Vec::new();
+    for (f, a) in items {
+        match out
+            .iter_mut()
+            .find(|(id, b, _)| *id == f.id.as_str() && b == a)
+        {
+            Some((_, _, v)) => v.push(f),
+            None => out.push((f.id.as_str(), *a, vec![f])),
+        }
+    }
+    out
+}
+
+fn build(r: &Report, vex: bool) -> Bom {
     let refs = package_refs(&r.packages);
     let mut components = Vec::new();
     let mut depends_on = Vec::new();
@@ -606,24 +662,46 @@ fn build(r: &Report) -> Bom {
         .map(|(p, r)| (format!("{}|{}|{}", p.purl, p.path, p.name), r.as_str()))
         .collect();
     let by_key: HashMap<&str, &str> = by_key.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    let mut order: Vec<&str> = Vec::new();
-    let mut by_id: HashMap<&str, Vec<&Finding>> = HashMap::new();
-    for f in &r.findings {
-        let e = by_id.entry(f.id.as_str()).or_default();
-        if e.is_empty() {
-            order.push(f.id.as_str());
-        }
-        e.push(f);
-    }
-    let vulnerabilities = order
+    let mut items: Vec<(&Finding, Option<&VexAnalysis>)> = r
+        .findings
         .iter()
-        .map(|id| vulnerability(id, &by_id[id], &by_key))
+        .enumerate()
+        .map(|(i, f)| (f, if vex { r.vex.kept.get(&i) } else { None }))
+        .collect();
+    if vex {
+        items.extend(
+            r.vex
+                .suppressed
+                .iter()
+                .map(|s| (&s.finding, Some(&s.analysis))),
+        );
+    }
+    let vulnerabilities = grouped(&items)
+        .into_iter()
+        .map(|(id, a, fs)| {
+            let mut v = vulnerability(id, &fs, &by_key);
+            if let Some(a) = a {
+                v.analysis = Analysis {
+                    state: a.state.as_str(),
+                    justification: a.justification.clone(),
+                    response: a.response.clone(),
+                    detail: clean_text(&a.detail),
+                };
+            }
+            v
+        })
         .collect();
 
     Bom {
         bom_format: "CycloneDX",
         spec_version: "1.6",
-        serial_number: format!("urn:uuid:{}", uuid_v5(&["cyclonedx", image_key(r)])),
+        serial_number: format!(
+            "urn:uuid:{}",
+            uuid_v5(&[
+                if vex { "cyclonedx-vex" } else { "cyclonedx" },
+                image_key(r)
+            ])
+        ),
         version: 1,
         metadata: Metadata {
             timestamp: Some(utc_seconds(created_time(r))),

@@ -212,6 +212,8 @@ fn vulnerability(r: &Report, f: &Finding, os: &str, image: &str) -> Vulnerabilit
             accepted_vector(v).then(|| CvssVector {
                 vendor: if rt.source.trim().is_empty() {
                     "unknown".into()
+                } else if rt.source == "nvd" {
+                    "NVD".into()
                 } else {
                     clean_text(&rt.source)
                 },
@@ -248,6 +250,20 @@ fn vulnerability(r: &Report, f: &Finding, os: &str, image: &str) -> Vulnerabilit
         details.insert(
             "kev".into(),
             text("CISA KEV date added", clean_text(&k.date_added)),
+        );
+    }
+    if let Some(e) = &f.epss {
+        details.insert(
+            "epss".into(),
+            text(
+                "EPSS",
+                format!(
+                    "{} (percentile {}, {})",
+                    e.score,
+                    e.percentile,
+                    clean_text(&e.date)
+                ),
+            ),
         );
     }
     Vulnerability {

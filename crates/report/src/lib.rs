@@ -31,7 +31,7 @@ pub mod sarif;
 pub mod spdx;
 
 /// Version of the JSON report schema.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// A complete scan report.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -67,6 +67,65 @@ pub struct Report {
     pub hygiene: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// VEX analyses the policy evaluation made (`--vex`, ignores, rules): what
+    /// `cyclonedx-vex` renders. Not part of the JSON report (its `policy` section says the
+    /// same).
+    #[serde(skip)]
+    pub vex: VexAnalyses,
+}
+
+/// CycloneDX `analysis.state` of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnalysisState {
+    Resolved,
+    Exploitable,
+    InTriage,
+    FalsePositive,
+    NotAffected,
+}
+
+impl AnalysisState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnalysisState::Resolved => "resolved",
+            AnalysisState::Exploitable => "exploitable",
+            AnalysisState::InTriage => "in_triage",
+            AnalysisState::FalsePositive => "false_positive",
+            AnalysisState::NotAffected => "not_affected",
+        }
+    }
+}
+
+/// A VEX analysis of one finding, in CycloneDX terms.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Analysis {
+    pub state: AnalysisState,
+    /// A CycloneDX `analysis.justification` (`code_not_present`, `code_not_reachable`,
+    /// `requires_environment`, `protected_by_mitigating_control`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// CycloneDX `analysis.response` values (`update`, `will_not_fix`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response: Vec<String>,
+    pub detail: String,
+}
+
+/// A finding the policy suppressed, with why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuppressedFinding {
+    pub finding: Finding,
+    pub analysis: Analysis,
+}
+
+/// The VEX side of a policy evaluation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VexAnalyses {
+    /// Analyses of kept findings that a VEX statement annotates, by index in
+    /// [`Report::findings`]; the others are `in_triage`.
+    pub kept: BTreeMap<usize, Analysis>,
+    /// Findings suppressed by VEX, an ignore entry or a rule.
+    pub suppressed: Vec<SuppressedFinding>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -220,19 +279,35 @@ pub fn summary_line(r: &Report) -> String {
     line
 }
 
+/// `92.0%`: an EPSS probability as a percentage for the table.
+pub fn epss_percent(score: f64) -> String {
+    let p = score * 100.0;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".to_string()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
 fn findings_table(findings: &[&Finding], color: bool) -> String {
     let mut t = Table::new();
+    // the EPSS column only when some finding of this table has a score
+    let with_epss = findings.iter().any(|f| f.epss.is_some());
+    let mut header = vec![
+        "Package",
+        "Installed",
+        "Vulnerability",
+        "Severity",
+        "Status",
+        "Fixed in",
+        "Layer",
+    ];
+    if with_epss {
+        header.insert(4, "EPSS");
+    }
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(vec![
-            "Package",
-            "Installed",
-            "Vulnerability",
-            "Severity",
-            "Status",
-            "Fixed in",
-            "Layer",
-        ]);
+        .set_header(header);
     let mut last_pkg: Option<(&str, &str, &str)> = None;
     for f in findings {
         let key = (
@@ -255,7 +330,7 @@ fn findings_table(findings: &[&Finding], color: bool) -> String {
         } else {
             f.id.clone()
         };
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(name),
             Cell::new(ver),
             Cell::new(id),
@@ -263,7 +338,19 @@ fn findings_table(findings: &[&Finding], color: bool) -> String {
             Cell::new(f.status.as_str()),
             Cell::new(f.fixed_version.as_deref().unwrap_or("")),
             Cell::new(f.package.layer_index),
-        ]);
+        ];
+        if with_epss {
+            row.insert(
+                4,
+                Cell::new(
+                    f.epss
+                        .as_ref()
+                        .map(|e| epss_percent(e.score))
+                        .unwrap_or_default(),
+                ),
+            );
+        }
+        t.add_row(row);
     }
     if !color {
         t.force_no_tty();
@@ -386,6 +473,9 @@ pub enum Format {
     Sarif,
     /// CycloneDX 1.6 JSON: SBOM plus vulnerabilities ([`cyclonedx::render`]).
     CycloneDx,
+    /// CycloneDX 1.6 JSON VEX: the same BOM with an analysis for every finding, the
+    /// suppressed ones included ([`cyclonedx::render_vex`]).
+    CycloneDxVex,
     /// SPDX 2.3 JSON SBOM ([`spdx::render`]).
     Spdx,
     /// JUnit XML for CI test reports ([`junit::render`]).
@@ -402,11 +492,12 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
         Format::CycloneDx,
+        Format::CycloneDxVex,
         Format::Spdx,
         Format::Junit,
         Format::Csv,
@@ -427,6 +518,7 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::CycloneDx => "cyclonedx",
+            Format::CycloneDxVex => "cyclonedx-vex",
             Format::Spdx => "spdx-json",
             Format::Junit => "junit",
             Format::Csv => "csv",
@@ -443,6 +535,7 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::CycloneDx => "cdx.json",
+            Format::CycloneDxVex => "vex.cdx.json",
             Format::Spdx => "spdx.json",
             Format::Junit => "junit.xml",
             Format::Csv => "csv",
@@ -462,7 +555,7 @@ impl fmt::Display for Format {
 /// An unknown format name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format {0:?} (expected one of: table, json, sarif, cyclonedx, spdx-json, junit, csv, gitlab, html, pdf)"
+    "unknown format {0:?} (expected one of: table, json, sarif, cyclonedx, cyclonedx-vex, spdx-json, junit, csv, gitlab, html, pdf)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -476,6 +569,7 @@ impl FromStr for Format {
             "json" => Format::Json,
             "sarif" => Format::Sarif,
             "cyclonedx" => Format::CycloneDx,
+            "cyclonedx-vex" => Format::CycloneDxVex,
             "spdx-json" | "spdx" => Format::Spdx,
             "junit" => Format::Junit,
             "csv" => Format::Csv,
@@ -549,6 +643,7 @@ pub fn render_with(
         Format::Json => Ok(to_json(report)),
         Format::Sarif => sarif::render_with(report, options.information_uri.as_deref()),
         Format::CycloneDx => cyclonedx::render(report),
+        Format::CycloneDxVex => cyclonedx::render_vex(report),
         Format::Spdx => spdx::render_with(report, &options.spdx_namespace_base),
         Format::Junit => Ok(junit::render(report)),
         Format::Csv => csv::render(report),

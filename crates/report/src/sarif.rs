@@ -106,6 +106,11 @@ struct Configuration {
 struct RuleProperties {
     #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
     security_severity: Option<String>,
+    /// FIRST EPSS score (probability of exploitation in 30 days, 0–1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epss: Option<f64>,
+    #[serde(rename = "epss-percentile", skip_serializing_if = "Option::is_none")]
+    epss_percentile: Option<f64>,
     precision: &'static str,
     tags: Vec<String>,
 }
@@ -209,6 +214,28 @@ fn finding_score(f: &Finding) -> Option<f64> {
         .filter_map(|r| r.score)
         .find(|s| s.is_finite() && (0.0..=10.0).contains(s));
     rated.or_else(|| severity_score(f.severity))
+}
+
+fn epss_line(e: &drydock_vulndb::EpssScore) -> String {
+    format!(
+        "EPSS: {} (percentile {}, {})",
+        e.score,
+        e.percentile,
+        clean_text(&e.date)
+    )
+}
+
+/// `CVSS (NVD): 9.8 CVSS:3.1/…`, or `(cna@… via NVD)` for a CNA's score.
+fn nvd_line(r: &drydock_vulndb::SeverityRating) -> String {
+    let who = match r.source.strip_prefix("nvd:") {
+        Some(cna) => format!("{} via NVD", clean_text(cna)),
+        None => "NVD".to_string(),
+    };
+    format!(
+        "CVSS ({who}): {} {}",
+        r.score.map(score_text).unwrap_or_default(),
+        clean_text(r.cvss_vector.as_deref().unwrap_or(""))
+    )
 }
 
 fn score_text(s: f64) -> String {
@@ -319,6 +346,16 @@ fn vuln_rule(id: &str, findings: &[&Finding]) -> Rule {
         text.push_str(&format!("{line}\n"));
         md.push_str(&format!("{line}\n\n"));
     }
+    if let Some(e) = &first.epss {
+        let line = epss_line(e);
+        text.push_str(&format!("{line}\n"));
+        md.push_str(&format!("{line}\n\n"));
+    }
+    for r in first.ratings.iter().filter(|r| r.source.starts_with("nvd")) {
+        let line = nvd_line(r);
+        text.push_str(&format!("{line}\n"));
+        md.push_str(&format!("{}\n\n", md_escape(&line)));
+    }
     md.push_str("| Severity | Package | Installed version | Fixed version | Path |\n");
     md.push_str("| --- | --- | --- | --- | --- |\n");
     for f in findings {
@@ -366,6 +403,8 @@ fn vuln_rule(id: &str, findings: &[&Finding]) -> Rule {
         },
         properties: RuleProperties {
             security_severity: score.map(score_text),
+            epss: first.epss.as_ref().map(|e| e.score),
+            epss_percentile: first.epss.as_ref().map(|e| e.percentile),
             precision: "very-high",
             tags,
         },
@@ -401,6 +440,8 @@ fn secret_rule(id: &str, secrets: &[&SecretFinding]) -> Rule {
         },
         properties: RuleProperties {
             security_severity: severity_score(worst).map(score_text),
+            epss: None,
+            epss_percentile: None,
             precision: "high",
             tags: vec!["security".into(), "secret".into()],
         },
@@ -441,6 +482,8 @@ fn misconfig_rule(m: &Misconfig) -> Rule {
         },
         properties: RuleProperties {
             security_severity: severity_score(sev).map(score_text),
+            epss: None,
+            epss_percentile: None,
             precision: "very-high",
             tags: vec!["security".into(), "misconfiguration".into()],
         },
@@ -486,6 +529,10 @@ fn vuln_message(f: &Finding) -> String {
             "Known exploited: CISA KEV, added {}\n",
             clean_text(&k.date_added)
         ));
+    }
+    if let Some(e) = &f.epss {
+        m.push_str(&epss_line(e));
+        m.push('\n');
     }
     m.push_str(&format!(
         "Path: {}\nLayer: {}",

@@ -180,6 +180,8 @@ fn rule(id: &str) -> Rule {
         default_configuration: Configuration { level },
         properties: RuleProperties {
             security_severity: None,
+            epss: None,
+            epss_percentile: None,
             precision: "high",
             tags: tags.iter().map(|t| t.to_string()).collect(),
         },

@@ -1062,10 +1062,10 @@ fn csv_reads_back() {
     let pyyaml = text.lines().find(|l| l.contains("PyYAML,5.3.1")).unwrap();
     assert_eq!(
         pyyaml,
-        "vulnerability,/usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA (pypi),/usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA,,pypi,PyYAML,5.3.1,CVE-2020-14343,GHSA-8q59-q68h-6hv4;PYSEC-2021-142,CRITICAL,fixed,5.4,1,sha256:2222222222222222222222222222222222222222222222222222222222222222,Improper Input Validation in PyYAML"
+        "vulnerability,/usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA (pypi),/usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA,,pypi,PyYAML,5.3.1,CVE-2020-14343,GHSA-8q59-q68h-6hv4;PYSEC-2021-142,CRITICAL,fixed,5.4,1,sha256:2222222222222222222222222222222222222222222222222222222222222222,Improper Input Validation in PyYAML,9.8,,,"
     );
     assert!(text.contains(
-        "\nsecret,secrets,config:Env[1],1,,,,github-token,,CRITICAL,present,,,,GitHub token: GITHUB_TOKEN=ghp_****\n"
+        "\nsecret,secrets,config:Env[1],1,,,,github-token,,CRITICAL,present,,,,GitHub token: GITHUB_TOKEN=ghp_****,,,,\n"
     ));
 }
 
@@ -1164,6 +1164,7 @@ fn hostile_text_never_breaks_a_format() {
     }
     assert!(violations(sarif_validator(), &json(&r, Format::Sarif)).is_empty());
     assert!(violations(cyclonedx_validator(), &json(&r, Format::CycloneDx)).is_empty());
+    assert!(violations(cyclonedx_validator(), &json(&r, Format::CycloneDxVex)).is_empty());
     assert!(violations(spdx_validator(), &json(&r, Format::Spdx)).is_empty());
     assert!(gitlab_violations(&json(&r, Format::Gitlab)).is_empty());
     roxmltree::Document::parse(&render(&r, Format::Junit, false).unwrap()).unwrap();
@@ -1194,6 +1195,7 @@ fn an_empty_report_renders_everywhere() {
     }
     assert!(violations(sarif_validator(), &json(&r, Format::Sarif)).is_empty());
     assert!(violations(cyclonedx_validator(), &json(&r, Format::CycloneDx)).is_empty());
+    assert!(violations(cyclonedx_validator(), &json(&r, Format::CycloneDxVex)).is_empty());
     assert!(violations(spdx_validator(), &json(&r, Format::Spdx)).is_empty());
     assert!(gitlab_violations(&json(&r, Format::Gitlab)).is_empty());
     assert_eq!(
@@ -1202,7 +1204,7 @@ fn an_empty_report_renders_everywhere() {
     );
     assert_eq!(
         render(&r, Format::Csv, false).unwrap(),
-        "type,target,path,line,kind,name,installed_version,id,aliases,severity,status,fixed_version,layer_index,layer_diff_id,title\n"
+        "type,target,path,line,kind,name,installed_version,id,aliases,severity,status,fixed_version,layer_index,layer_diff_id,title,cvss,epss,epss_percentile,kev\n"
     );
 }
 
@@ -1228,7 +1230,36 @@ fn doc_samples() -> BTreeMap<PathBuf, String> {
             render(&r, f, false).unwrap(),
         );
     }
+    out.insert(
+        dir.join(format!("report.{}", Format::CycloneDxVex.extension())),
+        render(&vex_sample(r), Format::CycloneDxVex, false).unwrap(),
+    );
     out
+}
+
+/// The real Alpine scan as `--vex` with one hand-written OpenVEX `not_affected` statement
+/// (CVE-2024-9143 on libcrypto3, as in crates/policy/tests/vex.rs) leaves it: that finding
+/// suppressed, its analysis what the policy crate makes of the statement.
+fn vex_sample(mut r: Report) -> Report {
+    use drydock_report::{Analysis, AnalysisState, SuppressedFinding};
+    let i = r
+        .findings
+        .iter()
+        .position(|f| f.id == "CVE-2024-9143" && f.package.name == "libcrypto3")
+        .expect("the sample has CVE-2024-9143 on libcrypto3");
+    let finding = r.findings.remove(i);
+    r.vex.suppressed.push(SuppressedFinding {
+        finding,
+        analysis: Analysis {
+            state: AnalysisState::NotAffected,
+            justification: Some("code_not_reachable".into()),
+            response: vec![],
+            detail: "OpenVEX acme.openvex.json (statement 0): not_affected: \
+                     vulnerable_code_not_in_execute_path — only named curves are used"
+                .into(),
+        },
+    });
+    r
 }
 
 #[test]
@@ -1250,4 +1281,221 @@ fn docs_samples_are_in_step() {
         stale.is_empty(),
         "stale samples (DRYDOCK_UPDATE_SAMPLES=1 cargo test -p drydock-report rewrites them): {stale:?}"
     );
+}
+
+// ---------------------------------------------------------------- EPSS, NVD, VEX
+
+/// The hand-made report with what an EPSS/NVD-enriched scan and a policy evaluation add: an
+/// EPSS score and NVD ratings on the first finding, a VEX `affected` analysis on the second,
+/// and the last finding suppressed by an OpenVEX `not_affected` statement (HAND-WRITTEN
+/// scores, a format test input).
+fn enriched() -> Report {
+    use drydock_report::{Analysis, AnalysisState, SuppressedFinding};
+    let mut r = handmade();
+    let f = &mut r.findings[0];
+    f.epss = Some(drydock_vulndb::EpssScore {
+        score: 0.91963,
+        percentile: 0.9903,
+        date: "2024-10-25".into(),
+    });
+    f.ratings.push(drydock_vulndb::SeverityRating {
+        source: "nvd".into(),
+        severity: drydock_vulndb::Severity::Critical,
+        cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
+        score: Some(9.8),
+    });
+    f.ratings.push(drydock_vulndb::SeverityRating {
+        source: "nvd:cna@vuldb.com".into(),
+        severity: drydock_vulndb::Severity::Medium,
+        cvss_vector: Some("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N".into()),
+        score: Some(6.9),
+    });
+    let gone = r.findings.pop().unwrap();
+    r.vex.kept.insert(
+        1,
+        Analysis {
+            state: AnalysisState::Exploitable,
+            justification: None,
+            response: vec!["update".into()],
+            detail: "OpenVEX vex.json (statement 0): affected — reachable from the API".into(),
+        },
+    );
+    r.vex.suppressed.push(SuppressedFinding {
+        finding: gone,
+        analysis: Analysis {
+            state: AnalysisState::NotAffected,
+            justification: Some("code_not_present".into()),
+            response: vec![],
+            detail: "OpenVEX vex.json (statement 1): not_affected — vulnerable_code_not_present"
+                .into(),
+        },
+    });
+    r
+}
+
+#[test]
+fn cyclonedx_vex_carries_every_analysis() {
+    let r = enriched();
+    let doc = json(&r, Format::CycloneDxVex);
+    let errs = violations(cyclonedx_validator(), &doc);
+    assert!(errs.is_empty(), "{errs:#?}");
+    // the docs sample (the real Alpine scan with one suppression) is valid too
+    let sample: Value = serde_json::from_str(
+        &std::fs::read_to_string(samples_dir().join("report.vex.cdx.json")).unwrap(),
+    )
+    .unwrap();
+    let errs = violations(cyclonedx_validator(), &sample);
+    assert!(errs.is_empty(), "{errs:#?}");
+    let vulns = doc["vulnerabilities"].as_array().unwrap();
+    let suppressed = &r.vex.suppressed[0].finding;
+    // the suppressed finding is there, not_affected, pointing at its component
+    let v = vulns
+        .iter()
+        .find(|v| v["id"] == suppressed.id.as_str() && v["analysis"]["state"] == "not_affected")
+        .expect("the suppressed finding");
+    assert_eq!(v["analysis"]["justification"], "code_not_present");
+    let bom_ref = v["affects"][0]["ref"].as_str().unwrap();
+    let comp = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["bom-ref"] == bom_ref)
+        .expect("affects names a component");
+    assert_eq!(comp["name"], suppressed.package.name.as_str());
+    // the annotated kept finding is exploitable, the others in triage
+    let second = &r.findings[1];
+    let v = vulns
+        .iter()
+        .find(|v| v["id"] == second.id.as_str())
+        .unwrap();
+    assert_eq!(v["analysis"]["state"], "exploitable");
+    let states: Vec<&str> = vulns
+        .iter()
+        .map(|v| v["analysis"]["state"].as_str().unwrap())
+        .collect();
+    assert!(states.contains(&"in_triage"), "{states:?}");
+    // EPSS as properties, NVD ratings with their source
+    let first = &r.findings[0];
+    let v = vulns.iter().find(|v| v["id"] == first.id.as_str()).unwrap();
+    let props: Vec<(&str, &str)> = v["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .collect();
+    assert!(
+        props.contains(&("drydock:epss:score", "0.91963")),
+        "{props:?}"
+    );
+    assert!(props.contains(&("drydock:epss:percentile", "0.9903")));
+    assert!(props.contains(&("drydock:epss:date", "2024-10-25")));
+    let nvd = v["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["source"]["name"] == "NVD")
+        .expect("an NVD rating");
+    assert_eq!(nvd["method"], "CVSSv31");
+    assert_eq!(nvd["score"], 9.8);
+    assert_eq!(
+        nvd["source"]["url"],
+        format!("https://nvd.nist.gov/vuln/detail/{}", first.id)
+    );
+    let cna = v["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["source"]["name"] == "cna@vuldb.com")
+        .expect("the CNA's rating the NVD republishes");
+    assert_eq!(cna["method"], "CVSSv4");
+    // the plain CycloneDX BOM leaves suppressed findings out and has its own serial number
+    let bom = json(&r, Format::CycloneDx);
+    assert!(
+        !bom["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["analysis"]["state"] == "not_affected")
+    );
+    assert_ne!(bom["serialNumber"], doc["serialNumber"]);
+    settings().bind(|| {
+        insta::assert_snapshot!(
+            "handmade__cyclonedx-vex",
+            render(&normalised(r.clone()), Format::CycloneDxVex, false).unwrap()
+        )
+    });
+}
+
+#[test]
+fn epss_and_nvd_in_the_other_formats() {
+    let r = enriched();
+    let first = r.findings[0].id.clone();
+    // table: an EPSS column in the table of that finding's package
+    let table = render(&r, Format::Table, false).unwrap();
+    assert!(table.contains("┆ EPSS  ┆"), "{table}");
+    assert!(table.contains("92.0%"), "{table}");
+    // SARIF: rule properties and help text
+    let sarif = json(&r, Format::Sarif);
+    assert!(violations(sarif_validator(), &sarif).is_empty());
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == first.as_str())
+        .unwrap();
+    assert_eq!(rule["properties"]["epss"], 0.91963);
+    assert_eq!(rule["properties"]["epss-percentile"], 0.9903);
+    let help = rule["help"]["text"].as_str().unwrap();
+    assert!(
+        help.contains("EPSS: 0.91963 (percentile 0.9903, 2024-10-25)"),
+        "{help}"
+    );
+    assert!(
+        help.contains("CVSS (NVD): 9.8 CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+        "{help}"
+    );
+    assert!(
+        help.contains("CVSS (cna@vuldb.com via NVD): 6.9 CVSS:4.0/"),
+        "{help}"
+    );
+    // CSV: cvss, epss, epss_percentile, kev
+    let csv = render(&r, Format::Csv, false).unwrap();
+    let mut rd = ::csv::Reader::from_reader(csv.as_bytes());
+    let row = rd
+        .records()
+        .map(|x| x.unwrap())
+        .find(|x| &x[7] == first.as_str())
+        .unwrap();
+    assert_eq!(&row[15], "9.8");
+    assert_eq!(&row[16], "0.91963");
+    assert_eq!(&row[17], "0.9903");
+    // GitLab: EPSS in details, the NVD vector under vendor NVD
+    let gl = json(&r, Format::Gitlab);
+    assert!(gitlab_violations(&gl).is_empty());
+    let v = gl["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["identifiers"][0]["value"] == first.as_str())
+        .unwrap();
+    assert_eq!(
+        v["details"]["epss"]["value"],
+        "0.91963 (percentile 0.9903, 2024-10-25)"
+    );
+    assert!(
+        v["cvss_vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["vendor"] == "NVD")
+    );
+    // JSON: the new field
+    let j: Value = serde_json::from_str(&render(&r, Format::Json, false).unwrap()).unwrap();
+    assert_eq!(drydock_report::SCHEMA_VERSION, "1.1");
+    assert_eq!(
+        j["findings"][0]["epss"],
+        serde_json::json!({"score": 0.91963, "percentile": 0.9903, "date": "2024-10-25"})
+    );
+    // the VEX side is not part of the JSON report
+    assert!(j.get("vex").is_none());
 }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    AffectedRecord, FixStatus, KevEntry, Severity, SeverityRating, StoredConstraints, VulnRecord,
+    AffectedRecord, EpssScore, FixStatus, KevEntry, NvdCvss, NvdRecord, Severity, SeverityRating,
+    StoredConstraints, VulnRecord,
 };
 use crate::namespace::normalize_package_name;
 use crate::schema::SCHEMA_VERSION;
@@ -292,6 +293,66 @@ impl Db {
             .query_row([id], |r| r.get(0))
             .optional()?;
         Ok(v.flatten())
+    }
+
+    /// The EPSS score of `cve` (feed `epss`), with the score date of the file it came from.
+    pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>> {
+        let v = self
+            .conn
+            .prepare_cached(
+                "SELECT e.score, e.percentile, \
+                 (SELECT value FROM meta WHERE key = 'epss_score_date') \
+                 FROM epss e WHERE e.cve_id = ?1",
+            )?
+            .query_row([cve], |r| {
+                Ok(EpssScore {
+                    score: r.get(0)?,
+                    percentile: r.get(1)?,
+                    date: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                })
+            })
+            .optional()?;
+        Ok(v)
+    }
+
+    /// The NVD's CVSS data for `cve` (feed `nvd`): NVD's own scores first.
+    pub fn nvd(&self, cve: &str) -> Result<Option<NvdRecord>> {
+        let published: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT published FROM nvd_cves WHERE cve_id = ?1")?
+            .query_row([cve], |r| r.get(0))
+            .optional()?;
+        let Some(published) = published else {
+            return Ok(None);
+        };
+        let mut st = self.conn.prepare_cached(
+            "SELECT version, source, type, vector, score, severity FROM nvd_cvss \
+             WHERE cve_id = ?1 ORDER BY source <> 'nvd@nist.gov', type <> 'Primary', \
+             version = '4.0', version DESC, source, vector",
+        )?;
+        let rows = st.query_map([cve], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, f64>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut cvss = Vec::new();
+        for row in rows {
+            let (version, source, kind, vector, score, sev) = row?;
+            cvss.push(NvdCvss {
+                version,
+                source,
+                kind,
+                vector,
+                score,
+                severity: parse_severity(&sev)?,
+            });
+        }
+        Ok(Some(NvdRecord { published, cvss }))
     }
 
     /// Ids recorded as aliases of `id` (in either direction), sorted.

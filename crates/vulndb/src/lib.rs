@@ -31,4 +31,4 @@ pub use error::{Error, Result};
 pub use fingerprint::{FeedDiff, Fingerprints, diff_fingerprints};
 pub use model::*;
 pub use schema::SCHEMA_VERSION;
-pub use update::{FeedUrls, UpdateOptions, update};
+pub use update::{FeedUrls, NVD_MAX_WINDOW_DAYS, NvdOptions, UpdateOptions, update};

@@ -256,3 +256,59 @@ pub struct VulnRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kev: Option<KevEntry>,
 }
+
+/// A FIRST EPSS score of one CVE: the probability of exploitation activity in the next 30
+/// days (`score`, 0–1) and its rank among all scored CVEs (`percentile`, 0–1), as of `date`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpssScore {
+    pub score: f64,
+    pub percentile: f64,
+    /// The score date of the EPSS file (`YYYY-MM-DD`).
+    pub date: String,
+}
+
+/// NVD's CVSS data for one CVE (NVD API 2.0, feed `nvd`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NvdRecord {
+    /// `published` of the CVE record (as NVD writes it, e.g. `2024-06-07T10:15:12.293`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// CVSS v3.1, v3.0 and v4.0 base metrics, NVD's own (`nvd@nist.gov`) first, then the
+    /// other primary and the secondary sources.
+    pub cvss: Vec<NvdCvss>,
+}
+
+/// One CVSS base metric as the NVD publishes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NvdCvss {
+    /// `3.1`, `3.0` or `4.0`.
+    pub version: String,
+    /// Who scored it: `nvd@nist.gov` (the NVD itself) or a CNA's address.
+    pub source: String,
+    /// `Primary` or `Secondary`, as the NVD labels the metric.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub vector: String,
+    pub score: f64,
+    pub severity: Severity,
+}
+
+/// The NVD's own scoring source.
+pub const NVD_SOURCE: &str = "nvd@nist.gov";
+
+impl NvdCvss {
+    /// The rating as the matcher reports it: source `nvd` for the NVD's own scores,
+    /// `nvd:<source>` for a CNA's score the NVD republishes.
+    pub fn to_rating(&self) -> SeverityRating {
+        SeverityRating {
+            source: if self.source == NVD_SOURCE {
+                "nvd".to_string()
+            } else {
+                format!("nvd:{}", self.source)
+            },
+            severity: self.severity,
+            cvss_vector: Some(self.vector.clone()),
+            score: Some(self.score),
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 /// Version of the table layout below. `Db::open` refuses a file with another version.
 /// Bump it on any change to tables, columns or the meaning of stored values.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Tables, created before the data is loaded.
 pub(crate) const CREATE_TABLES: &str = r#"
@@ -73,6 +73,30 @@ CREATE TABLE kev (
     due_date                      TEXT,
     known_ransomware_campaign_use TEXT,
     notes                         TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE epss (
+    cve_id     TEXT PRIMARY KEY,
+    score      REAL NOT NULL,
+    percentile REAL NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE nvd_cves (
+    cve_id        TEXT PRIMARY KEY,
+    published     TEXT,
+    last_modified TEXT,
+    status        TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE nvd_cvss (
+    cve_id   TEXT NOT NULL,
+    version  TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    type     TEXT NOT NULL,
+    vector   TEXT NOT NULL,
+    score    REAL NOT NULL,
+    severity TEXT NOT NULL,
+    PRIMARY KEY (cve_id, version, source, vector)
 ) WITHOUT ROWID;
 "#;
 

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
-use crate::model::{AffectedRecord, SeverityRating, StoredConstraints};
+use crate::model::{AffectedRecord, NvdCvss, SeverityRating, StoredConstraints};
 
 /// Vulnerability-level text facts from one source. Missing fields are filled by later sources;
 /// a field already set is kept (feeds are loaded in a fixed order, richest first).
@@ -158,6 +158,75 @@ impl<'c> Sink<'c> {
             k.notes
         ])?;
         Ok(n == 1)
+    }
+}
+
+impl Sink<'_> {
+    /// Set a `meta` key (feed-level facts such as the EPSS score date).
+    pub fn meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    /// Rows in `table` (one of ours; never user input).
+    pub fn count(&mut self, table: &'static str) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Insert one EPSS score; returns false when the CVE already has one (the first wins).
+    pub fn epss(&mut self, cve: &str, score: f64, percentile: f64) -> Result<bool> {
+        let mut st = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO epss (cve_id, score, percentile) VALUES (?1, ?2, ?3)",
+        )?;
+        Ok(st.execute(params![cve, score, percentile])? == 1)
+    }
+
+    /// Replace everything held for one NVD CVE record (a later file's copy of a CVE replaces
+    /// an earlier one's; a `Rejected` record removes it).
+    pub fn nvd_record(
+        &mut self,
+        cve: &str,
+        published: Option<&str>,
+        last_modified: Option<&str>,
+        status: Option<&str>,
+        cvss: &[NvdCvss],
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM nvd_cvss WHERE cve_id = ?1")?
+            .execute([cve])?;
+        if status == Some("Rejected") {
+            self.conn
+                .prepare_cached("DELETE FROM nvd_cves WHERE cve_id = ?1")?
+                .execute([cve])?;
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO nvd_cves (cve_id, published, last_modified, status) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![cve, published, last_modified, status])?;
+        let mut st = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO nvd_cvss (cve_id, version, source, type, vector, score, \
+             severity) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+        )?;
+        for c in cvss {
+            st.execute(params![
+                cve,
+                c.version,
+                c.source,
+                c.kind,
+                c.vector,
+                c.score,
+                c.severity.as_str()
+            ])?;
+        }
+        Ok(())
     }
 }
 

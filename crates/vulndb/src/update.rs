@@ -9,7 +9,10 @@ use serde::Deserialize as _;
 use crate::build::{BuildOptions, BuildReport, build};
 use crate::error::{Error, Result};
 
+mod nvd;
 mod redhat_csaf;
+
+pub use nvd::{MAX_WINDOW_DAYS as NVD_MAX_WINDOW_DAYS, NvdOptions};
 
 /// Where each feed is downloaded from. Every field is a base URL (no trailing `/` needed);
 /// the defaults are the feeds' public addresses.
@@ -53,6 +56,11 @@ pub struct FeedUrls {
     pub suse_cvrf: String,
     /// VMware Photon OS OVAL; files are `<base>/<file>` (`com.vmware.phsa-photon5.xml.gz`).
     pub photon_oval: String,
+    /// FIRST EPSS: the full URL of the day's scores (`.csv.gz`), saved as
+    /// `epss/epss_scores-current.csv.gz`.
+    pub epss: String,
+    /// NVD CVE API 2.0 endpoint (`…/rest/json/cves/2.0`); pages are saved under `nvd/`.
+    pub nvd: String,
 }
 
 impl Default for FeedUrls {
@@ -92,6 +100,8 @@ impl Default for FeedUrls {
             redhat_csaf: "https://security.access.redhat.com/data/csaf/v2/vex".into(),
             suse_cvrf: "https://ftp.suse.com/pub/projects/security/cvrf.tar.bz2".into(),
             photon_oval: "https://packages.vmware.com/photon/photon_oval_definitions".into(),
+            epss: "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz".into(),
+            nvd: "https://services.nvd.nist.gov/rest/json/cves/2.0".into(),
         }
     }
 }
@@ -139,6 +149,13 @@ pub struct UpdateOptions {
     pub friendsofphp: bool,
     /// Download the Node.js security WG archive ([`FeedUrls::nodejs_security_wg`]).
     pub nodejs_security_wg: bool,
+    /// Download the FIRST EPSS scores ([`FeedUrls::epss`], one ~2 MB file a day).
+    pub epss: bool,
+    /// Sync CVSS data from the NVD API ([`FeedUrls::nvd`]): the first run pages through
+    /// every CVE (hours without an API key), so it is off by default.
+    pub nvd: bool,
+    /// How the NVD is asked (API key, page size, pacing, retries).
+    pub nvd_options: NvdOptions,
     /// Connection timeout per request.
     pub connect_timeout: Duration,
     /// Whole-request timeout per file (large OSV zips need minutes on slow links).
@@ -194,6 +211,9 @@ impl Default for UpdateOptions {
             rubysec: true,
             friendsofphp: true,
             nodejs_security_wg: true,
+            epss: true,
+            nvd: false,
+            nvd_options: NvdOptions::default(),
             connect_timeout: Duration::from_secs(30),
             timeout: Duration::from_secs(30 * 60),
             max_download_bytes: 2 * 1024 * 1024 * 1024,
@@ -222,6 +242,8 @@ enum Check {
     TarZst,
     /// A bzip2-compressed tar archive, likewise, with at least one `*.xml` document.
     TarBz2,
+    /// A FIRST EPSS CSV (gzip or plain) with its comment line, header and score rows.
+    Epss,
 }
 
 /// One file to fetch.
@@ -371,6 +393,14 @@ fn jobs(urls: &FeedUrls, dir: &Path, opts: &UpdateOptions) -> Result<Vec<Job>> {
             url: urls.kev.clone(),
             dest: dir.join("kev").join("known_exploited_vulnerabilities.json"),
             check: Check::Json,
+            optional: false,
+        });
+    }
+    if opts.epss {
+        out.push(Job {
+            url: urls.epss.clone(),
+            dest: dir.join("epss").join("epss_scores-current.csv.gz"),
+            check: Check::Epss,
             optional: false,
         });
     }
@@ -533,9 +563,13 @@ fn resolve_repo(
 /// branch or repository, or an Azure Linux or Photon OVAL file, is skipped with a note in the
 /// report.
 ///
-/// Red Hat CSAF VEX is fetched last and committed as a whole: the archive (when new), then the
-/// documents changed since its date are staged in hidden temporary files, and only when all of
-/// them passed their checks are they moved into `redhat-csaf/` (older archives and loose
+/// EPSS is checked end to end like the other files (comment line with a score date, the
+/// `cve,epss,percentile` header, every line readable). The NVD (when [`UpdateOptions::nvd`])
+/// is fetched after Red Hat, page by page, and committed as a whole (see [`NvdOptions`]).
+///
+/// Red Hat CSAF VEX is fetched after the single files and committed as a whole: the archive
+/// (when new), then the documents changed since its date are staged in hidden temporary files,
+/// and only when all of them passed their checks are they moved into `redhat-csaf/` (older archives and loose
 /// documents they supersede removed, deleted documents removed, `deletions.csv` and the
 /// update state written). A failure anywhere leaves the folder as it was.
 pub fn update(
@@ -587,6 +621,16 @@ pub fn update(
             &client,
             &urls.redhat_csaf,
             feeds_dir,
+            opts.max_download_bytes,
+            &mut notes,
+        )?;
+    }
+    if opts.nvd {
+        nvd::update(
+            &client,
+            &urls.nvd,
+            feeds_dir,
+            &opts.nvd_options,
             opts.max_download_bytes,
             &mut notes,
         )?;
@@ -792,6 +836,7 @@ fn check(path: &Path, kind: Check) -> std::result::Result<(), String> {
             }
             Ok(())
         }
+        Check::Epss => crate::feeds::epss::check(path).map(|_| ()),
         Check::Text => {
             let mut s = String::new();
             BufReader::new(file)
@@ -837,6 +882,7 @@ mod rpm_feed_tests {
             rubysec: false,
             friendsofphp: false,
             nodejs_security_wg: false,
+            epss: false,
             ..UpdateOptions::default()
         };
         let js = jobs(&urls, Path::new("/f"), &opts).unwrap();
@@ -878,6 +924,7 @@ mod rpm_feed_tests {
             azurelinux_oval: vec![],
             photon_oval: vec![],
             friendsofphp: false,
+            epss: false,
             ..UpdateOptions::default()
         };
         let got: Vec<(String, PathBuf)> = jobs(&urls, Path::new("/f"), &opts)
@@ -934,6 +981,7 @@ mod rpm_feed_tests {
             rubysec: false,
             friendsofphp: false,
             nodejs_security_wg: false,
+            epss: false,
             ..UpdateOptions::default()
         };
         let got: Vec<(String, PathBuf)> = jobs(&urls, Path::new("/f"), &opts)

@@ -773,6 +773,7 @@ fn update_fetches_rpm_feeds_through_repomd() {
         rubysec: false,
         friendsofphp: false,
         nodejs_security_wg: false,
+        epss: false,
         ..UpdateOptions::default()
     };
     let feeds = tempfile::tempdir().unwrap();

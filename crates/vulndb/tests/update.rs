@@ -85,6 +85,8 @@ impl Server {
             redhat_csaf: format!("{}/rh/vex", self.addr),
             suse_cvrf: format!("{}/suse/cvrf.tar.bz2", self.addr),
             photon_oval: format!("{}/photon", self.addr),
+            epss: format!("{}/epss/epss_scores-current.csv.gz", self.addr),
+            nvd: format!("{}/rest/json/cves/2.0", self.addr),
         }
     }
 }
@@ -201,6 +203,7 @@ fn options(branches: &[&str], ecosystems: &[&str]) -> UpdateOptions {
         // the RPM feeds have their own tests below
         redhat_csaf: false,
         photon_oval: vec![],
+        epss: false,
         ..UpdateOptions::default()
     }
 }
@@ -526,6 +529,7 @@ fn update_fetches_github_archives_of_the_native_feeds() {
         redhat_csaf: false,
         amazon: false,
         rocky_releases: vec![],
+        epss: false,
         ..UpdateOptions::default()
     };
     let work = tempfile::tempdir().unwrap();
@@ -614,6 +618,7 @@ fn rpm_only() -> UpdateOptions {
         rubysec: false,
         friendsofphp: false,
         nodejs_security_wg: false,
+        epss: false,
         ..UpdateOptions::default()
     }
 }

@@ -330,7 +330,7 @@ fn openssl(args: &[&str], dir: &Path) {
 }
 
 /// A test CA and a server certificate for 127.0.0.1 signed by it. Returns (cert, key, ca).
-fn tls_cert(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+pub fn tls_cert(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     openssl(
         &[
             "req",

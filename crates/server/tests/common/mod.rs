@@ -229,6 +229,7 @@ pub fn alpine_submission(version: &str, repo: &str, tag: &str) -> (Value, ImageM
         misconfigurations: vec![],
         policy: None,
         hygiene: None,
+        vex: Default::default(),
         warnings: vec![],
     };
     let text = drydock_report::render(&report, drydock_report::Format::CycloneDx, false).unwrap();

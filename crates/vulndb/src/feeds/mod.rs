@@ -14,10 +14,12 @@ pub(crate) mod alpine;
 pub(crate) mod constraints;
 pub(crate) mod debian_list;
 pub(crate) mod debian_tracker;
+pub(crate) mod epss;
 pub(crate) mod friendsofphp;
 pub(crate) mod kev;
 pub(crate) mod native;
 pub(crate) mod nodejs_wg;
+pub(crate) mod nvd;
 pub(crate) mod osv;
 pub(crate) mod oval;
 pub(crate) mod redhat_csaf;
@@ -52,6 +54,8 @@ const KNOWN: &[&str] = &[
     "rubysec",
     "friendsofphp",
     "nodejs-security-wg",
+    "epss",
+    "nvd",
 ];
 
 /// One Alpine secdb file to read.
@@ -78,6 +82,10 @@ pub(crate) struct Plan {
     pub debian_lists: Vec<(&'static str, PathBuf)>,
     pub alpine: Vec<AlpineFile>,
     pub kev: Option<PathBuf>,
+    /// `epss/*.csv[.gz]`: the newest by name.
+    pub epss: Option<PathBuf>,
+    /// `nvd/*.json[.gz]`: NVD API 2.0 pages, in name (= fetch) order.
+    pub nvd: Vec<PathBuf>,
     /// `azurelinux-oval/*.xml`, `oracle-oval/*.xml[.bz2|.gz]`.
     pub azure_oval: Vec<PathBuf>,
     pub oracle_oval: Vec<PathBuf>,
@@ -105,6 +113,8 @@ impl Plan {
             && self.debian_lists.is_empty()
             && self.alpine.is_empty()
             && self.kev.is_none()
+            && self.epss.is_none()
+            && self.nvd.is_empty()
             && self.azure_oval.is_empty()
             && self.oracle_oval.is_empty()
             && self.photon_oval.is_empty()
@@ -270,6 +280,40 @@ pub(crate) fn discover(root: &Path) -> Result<Plan> {
             }
         }
     }
+    let epss_dir = root.join("epss");
+    if epss_dir.is_dir() {
+        let mut found: Vec<PathBuf> = Vec::new();
+        for f in entries(&epss_dir)? {
+            let n = file_name(&f).to_ascii_lowercase();
+            if f.is_file() && (n.ends_with(".csv") || n.ends_with(".csv.gz")) {
+                found.push(f);
+            } else {
+                plan.skipped.push(format!("epss/{}", file_name(&f)));
+            }
+        }
+        // one day's scores replace the previous day's: read the newest file only
+        if let Some(newest) = found.pop() {
+            for older in found {
+                plan.notes.push(format!(
+                    "epss/{}: not read, epss/{} is newer",
+                    file_name(&older),
+                    file_name(&newest)
+                ));
+            }
+            plan.epss = Some(newest);
+        }
+    }
+    let nvd_dir = root.join("nvd");
+    if nvd_dir.is_dir() {
+        for f in entries(&nvd_dir)? {
+            let n = file_name(&f).to_ascii_lowercase();
+            if f.is_file() && (n.ends_with(".json") || n.ends_with(".json.gz")) {
+                plan.nvd.push(f);
+            } else {
+                plan.skipped.push(format!("nvd/{}", file_name(&f)));
+            }
+        }
+    }
     for (top, list) in [
         ("azurelinux-oval", &mut plan.azure_oval),
         ("oracle-oval", &mut plan.oracle_oval),
@@ -397,6 +441,12 @@ pub(crate) fn load_all(ctx: &mut Ctx<'_>, plan: &Plan) -> Result<()> {
     }
     if let Some(k) = &plan.kev {
         kev::load(ctx, k)?;
+    }
+    if let Some(e) = &plan.epss {
+        epss::load(ctx, e)?;
+    }
+    if !plan.nvd.is_empty() {
+        nvd::load(ctx, &plan.nvd)?;
     }
     Ok(())
 }
