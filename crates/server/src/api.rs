@@ -1,8 +1,8 @@
 //! HTTP API (axum): `/api/v1/...`, `/api/openapi.json`, `/metrics`, `/healthz`.
 //!
 //! Every read goes through the token's org: handlers never take an org from the request.
-//! The dashboard (a later change) mounts its routes with [`router_with`] — it gets the same
-//! [`AppState`] and the same [`Auth`] extractor.
+//! The dashboard ([`crate::ui`]) mounts its routes with [`router_with`]: it gets the same
+//! [`AppState`]; its extractor also reads the login cookie (GET pages only), the API never does.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -26,19 +26,24 @@ pub type AppState = Arc<Engine>;
 /// Largest request body (SBOMs of big images run to tens of MB).
 pub const MAX_BODY: usize = 128 << 20;
 
+/// The HTTP status an error answers with (the API and the dashboard agree).
+pub(crate) fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::Unauthorized => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::NotFound => StatusCode::NOT_FOUND,
+        Error::BadRequest(_) | Error::Query(_) | Error::Sbom(_) | Error::Json(_) => {
+            StatusCode::BAD_REQUEST
+        }
+        Error::NoVulnDb => StatusCode::SERVICE_UNAVAILABLE,
+        Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = match &self {
-            Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::NotFound => StatusCode::NOT_FOUND,
-            Error::BadRequest(_) | Error::Query(_) | Error::Sbom(_) | Error::Json(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            Error::NoVulnDb => StatusCode::SERVICE_UNAVAILABLE,
-            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = status_of(&self);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("request failed: {self}");
         }
@@ -261,9 +266,25 @@ async fn reports(
     Auth(p): Auth,
     Query(q): Query<ReportParams>,
 ) -> Result<Response, Error> {
+    report_response(
+        &s,
+        &p,
+        q.query.as_deref(),
+        q.format.as_deref().unwrap_or("json"),
+    )
+    .await
+}
+
+/// The fleet report of `p`'s org for `query` in `format` (json, csv or pdf) as a download;
+/// shared by the API and the dashboard's report links.
+pub(crate) async fn report_response(
+    s: &AppState,
+    p: &Principal,
+    query: Option<&str>,
+    format: &str,
+) -> Result<Response, Error> {
     p.require(Scope::Read)?;
-    let report = s.fleet_report(&p, q.query.as_deref()).await?;
-    let format = q.format.as_deref().unwrap_or("json");
+    let report = s.fleet_report(p, query).await?;
     let name = format!("drydock-report-{}", report.org);
     match format {
         "json" => Ok(Json(report).into_response()),

@@ -7,7 +7,7 @@
 //!   `(namespace, package) → images`, notifications, reports.
 //! * [`query`]: the filter language (`severity >= high and fixable`), compiled to SQL with
 //!   bound parameters.
-//! * [`api`]: the HTTP API (axum), [`metrics`]: Prometheus text, [`sla`]: SLA policy,
+//! * [`api`]: the HTTP API (axum), [`ui`]: the server-rendered dashboard, [`metrics`]: Prometheus text, [`sla`]: SLA policy,
 //!   MTTR and trends.
 //!
 //! Deployment, API and the query grammar: `docs/server.md`.
@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod query;
 pub mod sla;
 pub mod store;
+pub mod ui;
 
 pub use engine::{Config, DbSource, Engine, SubmitRequest, SubmitResponse};
 pub use error::{Error, Result};
@@ -38,13 +39,18 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let sched = spawn_scheduler(engine.clone());
-    let app = api::router(engine);
+    let app = app(engine);
     let r = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::Other(format!("HTTP server: {e}")));
     sched.abort();
     r
+}
+
+/// The whole HTTP surface: the API and the dashboard.
+pub fn app(engine: Arc<Engine>) -> axum::Router {
+    api::router_with(engine, ui::router())
 }
 
 /// Run [`Engine::tick`] every `config.tick` in the background.
