@@ -106,6 +106,16 @@ pub struct ServerRunArgs {
     /// Only findings with a fix available fail the verdict.
     #[arg(long)]
     pub fail_on_fixable_only: bool,
+    /// How often each watched registry repository (`POST /api/v1/watches`) has its tags
+    /// listed; registry notifications make a repository due at once.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub watch_interval: Duration,
+    /// At most this many tags of one watched repository are resolved per poll.
+    #[arg(long, default_value_t = 1000)]
+    pub watch_max_tags: usize,
+    /// Do not poll or scan registries (watches stay stored; notifications are refused).
+    #[arg(long)]
+    pub no_registry: bool,
     /// This replica's name in job locks [default: $HOSTNAME-pid].
     #[arg(long, env = "DRYDOCK_REPLICA_ID")]
     pub replica_id: Option<String>,
@@ -230,6 +240,13 @@ fn run_serve(a: &ServerRunArgs) -> Result<ExitCode> {
     cfg.fail_on_fixable_only = a.fail_on_fixable_only;
     if let Some(r) = &a.replica_id {
         cfg.replica_id = r.clone();
+    }
+    cfg.watch_interval = a.watch_interval;
+    cfg.watch_max_tags = a.watch_max_tags;
+    if !a.no_registry {
+        cfg.registry = Some(std::sync::Arc::new(
+            drydock_server::watch::RegistryScanner::default(),
+        ));
     }
     runtime()?.block_on(async {
         let engine = Engine::new(cfg).await.context("opening the store")?;

@@ -37,6 +37,7 @@ pub(crate) fn status_of(e: &Error) -> StatusCode {
         }
         Error::NoVulnDb => StatusCode::SERVICE_UNAVAILABLE,
         Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+        Error::Registry(_) => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -104,7 +105,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/api/v1/sla", get(sla))
         .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/webhooks", post(add_webhook).get(list_webhooks))
-        .route("/api/v1/watches", post(add_watch))
+        .route("/api/v1/watches", post(add_watch).get(list_watches))
+        .route("/api/v1/registry/events", post(registry_events))
         .route("/metrics", get(metrics))
         .merge(extra)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -419,11 +421,44 @@ async fn add_watch(
 ) -> Result<Response, Error> {
     p.require(Scope::Admin)?;
     let b: WatchBody = json_body(&body)?;
+    // `host[:port]/path`, no tag or digest: the poll lists the tags itself
+    let r = drydock_registry::Reference::parse(b.repository.trim())
+        .map_err(|e| Error::BadRequest(format!("repository {:?}: {e}", b.repository)))?;
+    let last = b.repository.trim().rsplit('/').next().unwrap_or("");
+    if last.contains([':', '@']) || r.digest().is_some() {
+        return Err(Error::BadRequest(format!(
+            "repository {:?}: name a repository, without a tag or digest",
+            b.repository
+        )));
+    }
     let id = s
         .store
-        .add_watch(p.org_id, &b.repository, b.insecure, s.now())
+        .add_watch(p.org_id, &r.name(), b.insecure, s.now())
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn list_watches(State(s): State<AppState>, Auth(p): Auth) -> Result<Response, Error> {
+    p.require(Scope::Read)?;
+    let list = s.store.org_watches(p.org_id).await?;
+    Ok(Json(json!({ "watches": list })).into_response())
+}
+
+/// Distribution-registry notifications (configure the registry's `notifications.endpoints`
+/// with this URL and an `Authorization: Bearer <submit token>` header).
+async fn registry_events(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: axum::body::Bytes,
+) -> Result<Response, Error> {
+    p.require(Scope::Submit)?;
+    let env: crate::watch::Envelope = json_body(&body)?;
+    let (accepted, ignored) = s.registry_events(&p, &env).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "accepted": accepted, "ignored": ignored })),
+    )
+        .into_response())
 }
 
 async fn metrics(State(s): State<AppState>, Auth(p): Auth) -> Result<Response, Error> {

@@ -21,6 +21,7 @@ use crate::sla::SlaPolicy;
 use crate::store::{
     CiContext, FindingQuery, FindingRow, ImageMeta, Principal, Reconciled, RuntimeRecord, Store,
 };
+use crate::watch::{PollOutcome, RegistrySource, ScanPayload};
 
 /// Where the vulnerability DB comes from.
 #[derive(Debug, Clone)]
@@ -58,6 +59,14 @@ pub struct Config {
     pub fail_on_fixable_only: bool,
     /// This replica's name (job locks).
     pub replica_id: String,
+    /// The registry client of watches (`None`: watches are not polled and notifications are
+    /// refused).
+    pub registry: Option<Arc<dyn crate::watch::RegistrySource>>,
+    /// How often each watched repository's tags are listed.
+    pub watch_interval: Duration,
+    /// At most this many tags of one repository are resolved per poll (the rest are named
+    /// in the watch's error).
+    pub watch_max_tags: usize,
 }
 
 impl Config {
@@ -77,6 +86,9 @@ impl Config {
                 std::env::var("HOSTNAME").unwrap_or_else(|_| "drydock".into()),
                 std::process::id()
             ),
+            registry: None,
+            watch_interval: Duration::from_secs(300),
+            watch_max_tags: 1000,
         }
     }
 }
@@ -117,6 +129,9 @@ pub struct Counters {
     pub notifications_sent: AtomicU64,
     pub notification_failures: AtomicU64,
     pub last_rematch_ms: AtomicU64,
+    pub registry_polls: AtomicU64,
+    pub registry_scans: AtomicU64,
+    pub registry_failures: AtomicU64,
 }
 
 /// What a submission sends (`POST /api/v1/images`).
@@ -638,7 +653,7 @@ impl Engine {
             let Some(job) = self
                 .store
                 .claim_job(
-                    &["rematch"],
+                    &["rematch", "scan"],
                     current.as_deref(),
                     &self.config.replica_id,
                     self.now(),
@@ -652,6 +667,11 @@ impl Engine {
             let outcome = match job.kind.as_str() {
                 "rematch" => self
                     .run_rematch(&job.key, &job.payload)
+                    .await
+                    .and_then(|r| Ok(serde_json::to_string(&r)?))
+                    .map_err(|e| e.to_string()),
+                "scan" => self
+                    .run_scan(&job.payload)
                     .await
                     .and_then(|r| Ok(serde_json::to_string(&r)?))
                     .map_err(|e| e.to_string()),
@@ -848,10 +868,231 @@ impl Engine {
                 self.enqueue_full_rematch(&state.update_id).await?;
             }
         }
+        if self.config.registry.is_some()
+            && let Err(e) = self.poll_watches().await
+        {
+            tracing::warn!("registry watches: {e}");
+        }
         self.run_jobs().await?;
         self.deliver_notifications().await?;
         self.counters.ticks.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    // ------------------------------------------------------------------ registry watches
+
+    fn registry(&self) -> Result<Arc<dyn RegistrySource>> {
+        self.config.registry.clone().ok_or_else(|| {
+            Error::NotImplemented("this server has no registry client configured".into())
+        })
+    }
+
+    /// Poll every watch that is due (claimed, so one replica polls each): list its tags,
+    /// resolve each to its manifest digest, move the stored images' tags to where they point
+    /// now, and queue a `scan` job for every digest the org has not stored.
+    pub async fn poll_watches(&self) -> Result<Vec<PollOutcome>> {
+        let registry = self.registry()?;
+        let now = self.now();
+        let every = self.config.watch_interval.as_secs() as i64;
+        let mut out = Vec::new();
+        for (id, org_id, repository, insecure) in self.store.watches().await? {
+            if !self.store.claim_watch(id, now, now - every).await? {
+                continue;
+            }
+            self.counters.registry_polls.fetch_add(1, Ordering::Relaxed);
+            match self
+                .poll_watch(&registry, id, org_id, &repository, insecure)
+                .await
+            {
+                Ok(o) => {
+                    let err = (!o.errors.is_empty()).then(|| o.errors.join("; "));
+                    self.store
+                        .watch_outcome(id, o.tags as i64, err.as_deref())
+                        .await?;
+                    out.push(o);
+                }
+                Err(e) => {
+                    self.counters
+                        .registry_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(%repository, "registry watch poll failed: {e}");
+                    self.store
+                        .watch_outcome(id, 0, Some(&e.to_string()))
+                        .await?;
+                    out.push(PollOutcome {
+                        watch_id: id,
+                        repository,
+                        errors: vec![e.to_string()],
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn poll_watch(
+        &self,
+        registry: &Arc<dyn RegistrySource>,
+        watch_id: i64,
+        org_id: i64,
+        repository: &str,
+        insecure: bool,
+    ) -> Result<PollOutcome> {
+        let max = self.config.watch_max_tags;
+        let (reg, repo) = (registry.clone(), repository.to_string());
+        let (resolved, errors, total) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let mut tags = reg.list_tags(&repo, insecure)?;
+            tags.sort();
+            let total = tags.len();
+            let mut errors = Vec::new();
+            if total > max {
+                errors.push(format!(
+                    "{total} tags: only the first {max} (sorted) are resolved"
+                ));
+                tags.truncate(max);
+            }
+            let mut resolved = Vec::new();
+            for tag in tags {
+                match reg.resolve(&format!("{repo}:{tag}"), insecure) {
+                    Ok(d) => resolved.push((tag, d)),
+                    Err(e) => errors.push(format!("{tag}: {e}")),
+                }
+            }
+            Ok((resolved, errors, total))
+        })
+        .await??;
+        let name = canonical_repository(repository);
+        let groups = crate::watch::by_digest(&resolved);
+        let tag_sets: BTreeMap<String, BTreeSet<String>> = groups
+            .iter()
+            .map(|(d, t)| (d.clone(), t.iter().cloned().collect()))
+            .collect();
+        self.store.sync_repo_tags(org_id, &name, &tag_sets).await?;
+        let mut queued = 0;
+        for (digest, tags) in &groups {
+            if self.store.has_image(org_id, digest).await? {
+                continue;
+            }
+            if self
+                .enqueue_scan(&ScanPayload {
+                    org_id,
+                    watch_id,
+                    repository: repository.to_string(),
+                    digest: digest.clone(),
+                    tags: tags.clone(),
+                    insecure,
+                })
+                .await?
+            {
+                queued += 1;
+            }
+        }
+        Ok(PollOutcome {
+            watch_id,
+            repository: repository.to_string(),
+            tags: total,
+            digests: groups.len(),
+            queued,
+            errors,
+        })
+    }
+
+    async fn enqueue_scan(&self, p: &ScanPayload) -> Result<bool> {
+        let key = format!("{}:{}@{}", p.org_id, p.repository, p.digest);
+        self.store
+            .enqueue("scan", &key, &serde_json::to_string(p)?, self.now())
+            .await
+    }
+
+    /// A `scan` job: pull `repository@digest` (unless the org stored it meanwhile), catalogue
+    /// it and store it like a submission (source `registry`).
+    pub async fn run_scan(&self, payload: &str) -> Result<serde_json::Value> {
+        let p: ScanPayload = serde_json::from_str(payload)?;
+        if self.store.has_image(p.org_id, &p.digest).await? {
+            self.store
+                .add_image_tags(p.org_id, &p.digest, &p.tags)
+                .await?;
+            return Ok(serde_json::json!({"digest": p.digest, "scanned": false}));
+        }
+        let registry = self.registry()?;
+        let reference = format!("{}@{}", p.repository, p.digest);
+        let (mut meta, inv) =
+            tokio::task::spawn_blocking(move || registry.scan(&reference, p.insecure))
+                .await?
+                .inspect_err(|_| {
+                    self.counters
+                        .registry_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                })?;
+        if meta.digest != p.digest {
+            return Err(Error::Registry(format!(
+                "{}@{} resolved to the manifest {}: not scanned",
+                p.repository, p.digest, meta.digest
+            )));
+        }
+        meta.tags = p.tags.clone();
+        let ci = CiContext::default();
+        let r = self
+            .store_inventory(p.org_id, &meta, &ci, "registry", inv)
+            .await?;
+        self.counters.registry_scans.fetch_add(1, Ordering::Relaxed);
+        Ok(serde_json::json!({
+            "digest": p.digest, "scanned": true, "image_id": r.image_id,
+            "packages": r.packages, "findings": r.findings.len(),
+        }))
+    }
+
+    /// Distribution-registry notifications for `who`'s org: every manifest `push` to a
+    /// watched repository makes that watch due (its next poll lists the tags and queues the
+    /// new digests); a tagged push of a digest not stored yet is queued for a scan at once.
+    /// Returns (events accepted, events ignored).
+    pub async fn registry_events(
+        &self,
+        who: &Principal,
+        envelope: &crate::watch::Envelope,
+    ) -> Result<(usize, usize)> {
+        self.registry()?;
+        let watches: Vec<(i64, String, bool)> = self
+            .store
+            .watches()
+            .await?
+            .into_iter()
+            .filter(|w| w.1 == who.org_id)
+            .map(|(id, _, repo, insecure)| (id, repo, insecure))
+            .collect();
+        let (mut accepted, mut ignored) = (0, 0);
+        for ev in &envelope.events {
+            let Some((id, repository, insecure)) = (ev.action == "push"
+                && crate::watch::is_manifest_media_type(&ev.target.media_type))
+            .then(|| crate::watch::watch_for_event(&watches, ev))
+            .flatten() else {
+                ignored += 1;
+                continue;
+            };
+            accepted += 1;
+            self.store.watch_due_now(*id).await?;
+            let digest = ev.target.digest.trim();
+            let digest_ok = digest.len() == 71
+                && digest.starts_with("sha256:")
+                && digest[7..].bytes().all(|b| b.is_ascii_hexdigit());
+            // an index's digest is not what a scan stores (the platform manifest): the poll
+            // resolves it; a plain manifest is queued now
+            let is_index = ev.target.media_type.contains("index")
+                || ev.target.media_type.contains("manifest.list");
+            if digest_ok && !is_index && !self.store.has_image(who.org_id, digest).await? {
+                self.enqueue_scan(&ScanPayload {
+                    org_id: who.org_id,
+                    watch_id: *id,
+                    repository: repository.clone(),
+                    digest: digest.to_string(),
+                    tags: ev.target.tag.clone().into_iter().collect(),
+                    insecure: *insecure,
+                })
+                .await?;
+            }
+        }
+        Ok((accepted, ignored))
     }
 
     /// Enqueue a full re-match of every image against the current DB (the safety net):
@@ -978,4 +1219,11 @@ impl Engine {
             .upsert_runtime(who.org_id, recs, self.now())
             .await
     }
+}
+
+/// A watched repository as image rows name it (`drydock_registry::Reference::name`).
+fn canonical_repository(repository: &str) -> String {
+    drydock_registry::Reference::parse(repository)
+        .map(|r| r.name())
+        .unwrap_or_else(|_| repository.to_string())
 }

@@ -37,6 +37,8 @@ pub enum Error {
     },
     #[error("HTTP: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("registry: {0}")]
+    Registry(String),
     #[error("report: {0}")]
     Report(String),
     #[error("background task failed: {0}")]

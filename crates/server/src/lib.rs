@@ -7,6 +7,7 @@
 //!   `(namespace, package) → images`, notifications, reports.
 //! * [`query`]: the filter language (`severity >= high and fixable`), compiled to SQL with
 //!   bound parameters.
+//! * [`watch`]: registry watches (tag polling, registry notifications, `scan` jobs).
 //! * [`api`]: the HTTP API (axum), [`ui`]: the server-rendered dashboard, [`metrics`]: Prometheus text, [`sla`]: SLA policy,
 //!   MTTR and trends.
 //!
@@ -24,6 +25,7 @@ pub mod query;
 pub mod sla;
 pub mod store;
 pub mod ui;
+pub mod watch;
 
 pub use engine::{Config, DbSource, Engine, SubmitRequest, SubmitResponse};
 pub use error::{Error, Result};

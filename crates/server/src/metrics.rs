@@ -164,6 +164,21 @@ pub async fn render(e: &Engine, who: &Principal) -> Result<String> {
             "Failed notification deliveries.",
             c.notification_failures.load(Ordering::Relaxed),
         ),
+        (
+            "drydock_registry_polls_total",
+            "Registry watch polls run by this replica.",
+            c.registry_polls.load(Ordering::Relaxed),
+        ),
+        (
+            "drydock_registry_scans_total",
+            "Images pulled and catalogued from watched registries by this replica.",
+            c.registry_scans.load(Ordering::Relaxed),
+        ),
+        (
+            "drydock_registry_failures_total",
+            "Failed registry watch polls and scans.",
+            c.registry_failures.load(Ordering::Relaxed),
+        ),
     ] {
         head(&mut out, name, "counter", help);
         let _ = writeln!(out, "{name} {v}");

@@ -192,6 +192,20 @@ pub struct RuntimeRecord {
     pub digest: String,
 }
 
+/// A registry watch and the outcome of its last poll.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchRow {
+    pub id: i64,
+    pub repository: String,
+    pub insecure: bool,
+    pub created_at: i64,
+    pub last_polled: Option<i64>,
+    /// Tags seen at the last poll.
+    pub last_tags: Option<i64>,
+    /// Why the last poll failed (`None`: it succeeded, or none ran yet).
+    pub last_error: Option<String>,
+}
+
 /// A claimed background job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
@@ -234,16 +248,30 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "watch state",
+        include_str!("../migrations/sqlite/0002_watch_state.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "watch state",
+        include_str!("../migrations/postgres/0002_watch_state.sql"),
+    ),
+];
 
 fn migrator(backend: Backend) -> Migrator {
     let list = match backend {
@@ -1385,6 +1413,124 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Claim watch `id` for a poll at `now` when it was last polled at or before
+    /// `due_before` (or never): one replica polls it, the others see it as not due.
+    pub async fn claim_watch(&self, id: i64, now: i64, due_before: i64) -> Result<bool> {
+        let r = q("UPDATE watches SET last_polled = $1 WHERE id = $2 AND \
+                   (last_polled IS NULL OR last_polled <= $3)"
+            .into())
+        .bind(now)
+        .bind(id)
+        .bind(due_before)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Make watch `id` due at the next poll (a registry notification named its repository).
+    pub async fn watch_due_now(&self, id: i64) -> Result<()> {
+        q("UPDATE watches SET last_polled = NULL WHERE id = $1".into())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Record the outcome of a poll of watch `id`.
+    pub async fn watch_outcome(&self, id: i64, tags: i64, error: Option<&str>) -> Result<()> {
+        q("UPDATE watches SET last_tags = $1, last_error = $2 WHERE id = $3".into())
+            .bind(tags)
+            .bind(error.map(str::to_string))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The watches of one org with their poll state.
+    pub async fn org_watches(&self, org_id: i64) -> Result<Vec<WatchRow>> {
+        let rows = q(
+            "SELECT id, repository, insecure, created_at, last_polled, last_tags, \
+                      last_error FROM watches WHERE org_id = $1 ORDER BY id"
+                .into(),
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WatchRow {
+                    id: r.try_get(0)?,
+                    repository: r.try_get(1)?,
+                    insecure: r.try_get::<i64, _>(2)? != 0,
+                    created_at: r.try_get(3)?,
+                    last_polled: r.try_get(4)?,
+                    last_tags: r.try_get(5)?,
+                    last_error: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Set the tags of the org's images of `repo` to what the registry says now: each image
+    /// whose digest is in `tags` gets those tags, every other image of the repository loses
+    /// its tags (they moved). Images not stored yet are left to their scan.
+    pub async fn sync_repo_tags(
+        &self,
+        org_id: i64,
+        repo: &str,
+        tags: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let rows = q("SELECT id, digest FROM images WHERE org_id = $1 AND repo = $2".into())
+            .bind(org_id)
+            .bind(repo.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in rows {
+            let id: i64 = r.try_get(0)?;
+            let digest: String = r.try_get(1)?;
+            q("DELETE FROM image_tags WHERE image_id = $1".into())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for t in tags.get(&digest).into_iter().flatten() {
+                q("INSERT INTO image_tags (image_id, tag) VALUES ($1, $2)".into())
+                    .bind(id)
+                    .bind(t.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Add `tags` to the org's image `digest` (kept: tags it already has); false when the
+    /// org has no such image.
+    pub async fn add_image_tags(&self, org_id: i64, digest: &str, tags: &[String]) -> Result<bool> {
+        let Some(r) = q("SELECT id FROM images WHERE org_id = $1 AND digest = $2".into())
+            .bind(org_id)
+            .bind(digest.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let id: i64 = r.try_get(0)?;
+        for t in tags.iter().collect::<BTreeSet<_>>() {
+            q(
+                "INSERT INTO image_tags (image_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                    .into(),
+            )
+            .bind(id)
+            .bind(t.clone())
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(true)
     }
 
     /// Whether `org_id` already has an image with `digest`.

@@ -88,6 +88,8 @@ async fn scenario(store: &TestStore) {
         "POST /api/v1/webhooks",
         "GET /api/v1/webhooks",
         "POST /api/v1/watches",
+        "GET /api/v1/watches",
+        "POST /api/v1/registry/events",
         "GET /metrics",
     ];
     expected.sort();

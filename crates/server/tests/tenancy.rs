@@ -94,6 +94,17 @@ async fn scenario(store: &TestStore) {
     }
     let (_, v) = api.get("/api/v1/runtime", &ta).await;
     assert_eq!(v["records"], json!([]));
+    // B's registry watch is B's alone
+    engine
+        .store
+        .add_watch(b, "127.0.0.1:5000/team-b/app", true, now)
+        .await
+        .unwrap();
+    let (st, v) = api.get("/api/v1/watches", &ta).await;
+    assert_eq!(st, 200);
+    assert_eq!(v["watches"], json!([]));
+    let (_, v) = api.get("/api/v1/watches", &tb).await;
+    assert_eq!(v["watches"][0]["repository"], "127.0.0.1:5000/team-b/app");
     let (_, v) = api.get("/api/v1/reports?format=json", &ta).await;
     assert_eq!(v["rows"], json!([]));
     assert_eq!(v["counts"], json!({}));

@@ -121,6 +121,12 @@ pub struct Registry {
 
 impl Registry {
     pub fn start(auth: Auth) -> Registry {
+        Registry::start_with(auth, "")
+    }
+
+    /// [`Registry::start`] with `config_yaml` appended to the registry's configuration (top
+    /// level: e.g. a `notifications:` section).
+    pub fn start_with(auth: Auth, config_yaml: &str) -> Registry {
         let dir = tempfile::Builder::new()
             .prefix("drydock-registry-")
             .tempdir()
@@ -170,7 +176,7 @@ impl Registry {
             let host = format!("127.0.0.1:{port}");
             let (http_extra, top_extra) = (tls_extra.clone(), extra.clone());
             let cfg = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n  secret: drydock-test-secret\n{http_extra}{top_extra}",
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n  secret: drydock-test-secret\n{http_extra}{top_extra}{config_yaml}",
                 dir.path().join("storage").display()
             );
             let cfg_path = dir.path().join("config.yml");
