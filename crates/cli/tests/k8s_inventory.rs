@@ -252,6 +252,9 @@ fn answer(method: &str, target: &str, who: &str) -> (u16, String) {
     if ns_only && namespace.as_deref() != Some("shop") {
         return (403, fixture("status-403.json"));
     }
+    if namespace.as_deref() == Some("scale") {
+        return (200, scale_page(query));
+    }
     let cont = query.split('&').find_map(|kv| kv.strip_prefix("continue="));
     let page1: Value = serde_json::from_str(&fixture("pods-page1.json")).unwrap();
     let mut page = match cont {
@@ -266,6 +269,85 @@ fn answer(method: &str, target: &str, who: &str) -> (u16, String) {
         items.retain(|p| p["metadata"]["namespace"] == ns.as_str());
     }
     (200, page.to_string())
+}
+
+/// Pods in namespace `scale`: generated (not a fixture), paged by `limit` and `continue`.
+const SCALE_PODS: usize = 1100;
+
+fn scale_page(query: &str) -> String {
+    let param = |k: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+    };
+    let limit: usize = param("limit").unwrap().parse().unwrap();
+    let from: usize = param("continue").map_or(0, |c| c.parse().unwrap());
+    let to = (from + limit).min(SCALE_PODS);
+    let items: Vec<Value> = (from..to)
+        .map(|i| {
+            json!({
+                "metadata": {"name": format!("runner-{i}"), "namespace": "scale"},
+                "spec": {"containers": [{"name": "main", "image": format!("app:{i}")}]},
+                "status": {"phase": "Running", "containerStatuses": [
+                    {"name": "main", "imageID": format!("app@sha256:{i:064x}")}]}
+            })
+        })
+        .collect();
+    let mut meta = json!({"resourceVersion": "50000"});
+    if to < SCALE_PODS {
+        meta["continue"] = json!(to.to_string());
+    }
+    json!({"kind": "PodList", "apiVersion": "v1", "metadata": meta, "items": items}).to_string()
+}
+
+/// A stand-in for the Drydock server's `POST /api/v1/runtime` (plain HTTP): records the
+/// number of records of every batch it receives with the right token.
+fn runtime_receiver(token: &'static str) -> (String, Arc<Mutex<Vec<usize>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let log = batches.clone();
+    std::thread::spawn(move || {
+        for mut tcp in listener.incoming().flatten() {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 65536];
+            let (head_end, length) = loop {
+                let n = tcp.read(&mut buf).unwrap();
+                assert!(n > 0);
+                data.extend_from_slice(&buf[..n]);
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..i]).to_lowercase();
+                    assert!(head.starts_with("post /api/v1/runtime "), "{head}");
+                    assert!(
+                        head.contains(&format!("authorization: bearer {token}")),
+                        "{head}"
+                    );
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .unwrap()
+                        .trim()
+                        .parse::<usize>()
+                        .unwrap();
+                    break (i + 4, len);
+                }
+            };
+            while data.len() < head_end + length {
+                let n = tcp.read(&mut buf).unwrap();
+                data.extend_from_slice(&buf[..n]);
+            }
+            let body: Value = serde_json::from_slice(&data[head_end..]).unwrap();
+            let n = body["records"].as_array().unwrap().len();
+            log.lock().unwrap().push(n);
+            let answer = json!({ "accepted": n }).to_string();
+            let _ = write!(
+                tcp,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, batches)
 }
 
 fn not_found(path: &str) -> String {
@@ -931,5 +1013,47 @@ fn records_reach_a_real_drydock_server() {
     assert_eq!(
         stderr(&out),
         "error: --server needs --token (or DRYDOCK_TOKEN): a token with the submit scope\n"
+    );
+}
+
+#[test]
+fn large_inventories_page_and_send_in_batches_of_1000() {
+    let api = KubeApi::start();
+    let dir = scratch("k8s-scale");
+    let kc = kubeconfig(
+        &dir,
+        "config",
+        &api.url,
+        &[&format!("certificate-authority-data: {}", b64(&certs().ca))],
+        &[&format!("token: {TOKEN}")],
+    );
+    let (url, batches) = runtime_receiver("scale-token");
+    let out = inventory(
+        &[
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "-n",
+            "scale",
+            "--server",
+            &url,
+            "--token",
+            "scale-token",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("1100 records from 1100 pods in 1 namespaces; sent to {url} (1100 accepted)\n")
+    );
+    assert_eq!(*batches.lock().unwrap(), [1000, 100]);
+    let paths: Vec<String> = api.seen().into_iter().map(|s| s.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/namespaces/scale/pods?limit=500",
+            "/api/v1/namespaces/scale/pods?limit=500&continue=500",
+            "/api/v1/namespaces/scale/pods?limit=500&continue=1000",
+        ]
     );
 }
