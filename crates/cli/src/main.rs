@@ -3,6 +3,7 @@
 
 mod base_check;
 mod config_cmd;
+mod k8s_cmd;
 mod registry_cmd;
 mod scan;
 mod server_cmd;
@@ -75,6 +76,10 @@ enum Command {
     Query(server_cmd::QueryArgs),
     /// Download a fleet report (CSV, PDF or JSON) from a Drydock server.
     Report(server_cmd::ReportArgs),
+    /// Kubernetes: `k8s inventory` lists the images running in a cluster (through the
+    /// Kubernetes API) as runtime records, printed as JSON or sent to a Drydock server.
+    #[command(subcommand)]
+    K8s(k8s_cmd::K8sCommand),
     /// Kubernetes admission webhook (HTTPS): checks every container image of Pods and
     /// workloads against the Rego admission policy (digest, scan, signature, root), per
     /// namespace mode (enforce, warn, audit); `/mutate` pins images by digest.
@@ -389,6 +394,7 @@ fn main() -> ExitCode {
         Command::Server(args) => server_cmd::run_server(&args),
         Command::Query(args) => server_cmd::run_query(&args),
         Command::Report(args) => server_cmd::run_report(&args),
+        Command::K8s(cmd) => k8s_cmd::run(&cmd),
         Command::Webhook(args) => webhook_cmd::run(&args),
         Command::Sign(args) => sign_cmd::run_sign(&args),
         Command::Verify(args) => sign_cmd::run_verify(&args),

@@ -305,19 +305,22 @@ fn write_secret(path: &std::path::Path, token: &str) -> Result<()> {
     Ok(())
 }
 
-fn client() -> Result<reqwest::blocking::Client> {
+pub(crate) fn client() -> Result<reqwest::blocking::Client> {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(300))
         .build()
         .context("HTTP client")
 }
 
-fn api_url(server: &str, path: &str) -> String {
+pub(crate) fn api_url(server: &str, path: &str) -> String {
     format!("{}{path}", server.trim_end_matches('/'))
 }
 
 /// An HTTP error answer as an error with the server's message.
-fn check(resp: reqwest::blocking::Response, what: &str) -> Result<reqwest::blocking::Response> {
+pub(crate) fn check(
+    resp: reqwest::blocking::Response,
+    what: &str,
+) -> Result<reqwest::blocking::Response> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);

@@ -6,35 +6,6 @@
 mod common;
 
 use common::*;
-use std::io::{Read, Write};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// GET over plain HTTP/1.0 (no client library in this crate's tests).
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
-}
 
 fn alpine_image(version: &str, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
     let base = tk::layer_from_rootfs_tarball(tk::alpine_rootfs(version));
@@ -52,68 +23,15 @@ fn submit_verdict_query_and_report_through_the_server() {
     let data = scratch("server-data");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).unwrap();
-    let feeds = scratch("server-feeds");
-    let link = feeds.join("alpine-secdb");
-    if !link.exists() {
-        std::os::unix::fs::symlink(tk::shared_dir().join("feeds/alpine-secdb"), &link).unwrap();
-    }
+    let feeds = alpine_feeds("server-feeds");
     let local_db = build_db("server-alpine", &["alpine-secdb"]);
 
     // an admin token for org "acme", created straight in the SQLite store
-    let out = drydock()
-        .args([
-            "server",
-            "token",
-            "--org",
-            "acme",
-            "--scopes",
-            "submit,read,admin",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = server_token(&data, "acme", "submit,read,admin");
     assert!(token.starts_with("ddk_") && token.len() == 52, "{token}");
 
-    let port = free_port();
-    let bin = assert_cmd::cargo::cargo_bin("drydock");
-    let _server = Server(
-        std::process::Command::new(bin)
-            .args([
-                "server",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(&data)
-            .arg("--feeds")
-            .arg(&feeds)
-            .args(["--tick", "1s", "--fail-on", "unknown"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    loop {
-        if let Some(r) = http_get(port, "/healthz")
-            && r.contains("\"update_id\"")
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "server not ready"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let url = format!("http://127.0.0.1:{port}");
+    let server = start_server(&data, &feeds, &["--tick", "1s", "--fail-on", "unknown"]);
+    let url = server.url();
 
     let dir = scratch("server-images");
     let vulnerable = alpine_image("3.20.3", &dir, "team/api:1.0");

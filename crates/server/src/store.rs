@@ -179,7 +179,7 @@ pub struct ImageRow {
 }
 
 /// One runtime inventory record (`POST /api/v1/runtime`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RuntimeRecord {
     pub cluster: String,
     pub namespace: String,

@@ -237,3 +237,112 @@ fn regex_escape(s: &str) -> String {
         })
         .collect()
 }
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// GET over plain HTTP/1.0 (no client library needed).
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+/// A running `drydock server`: killed (and waited for) when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `drydock server token --org ORG --scopes SCOPES --data-dir DATA`: the printed token.
+pub fn server_token(data: &Path, org: &str, scopes: &str) -> String {
+    let out = drydock()
+        .args([
+            "server",
+            "token",
+            "--org",
+            org,
+            "--scopes",
+            scopes,
+            "--data-dir",
+        ])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// The real `drydock server` on a free port of 127.0.0.1 (SQLite store in `data`, DB built
+/// from `feeds`), once its first vulnerability DB is in place (`/healthz` names it).
+pub fn start_server(data: &Path, feeds: &Path, extra: &[&str]) -> ServerProcess {
+    let port = free_port();
+    let bin = assert_cmd::cargo::cargo_bin("drydock");
+    let child = std::process::Command::new(bin)
+        .args([
+            "server",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .arg("--feeds")
+        .arg(feeds)
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // owned at once: dropping it (also on the panic below) kills and waits
+    let server = ServerProcess { child, port };
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(r) = http_get(port, "/healthz")
+            && r.contains("\"update_id\"")
+        {
+            return server;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "server not ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A feeds folder holding only the real Alpine secdb of `../shared/feeds` (a symlink): a
+/// small DB for servers whose tests do not need more.
+pub fn alpine_feeds(name: &str) -> PathBuf {
+    let feeds = scratch(name);
+    let link = feeds.join("alpine-secdb");
+    if !link.exists() {
+        std::os::unix::fs::symlink(tk::shared_dir().join("feeds/alpine-secdb"), &link).unwrap();
+    }
+    feeds
+}
