@@ -6,6 +6,7 @@
 #   DRYDOCK_CACHE    cache for built fixtures         (default: ~/.cache/drydock-test)
 #   DRYDOCK_BIN      the drydock binary to benchmark  (default: <repo>/target/release/drydock,
 #                                                      built with cargo if missing)
+#   DRYDOCK_TESTKIT  the drydock-testkit helper       (default: built in release mode)
 #   CI               when set, less output (no progress bars, quiet cargo/apt)
 
 set -euo pipefail
@@ -43,6 +44,7 @@ cargo_quiet() { if in_ci; then echo --quiet; fi; }
 
 # testkit_bin: path of the drydock-testkit helper (built in release mode).
 testkit_bin() {
+  if [[ -n ${DRYDOCK_TESTKIT:-} ]]; then echo "$DRYDOCK_TESTKIT"; return; fi
   # shellcheck disable=SC2046
   (cd "$REPO" && cargo build --release $(cargo_quiet) -p drydock-testkit --bin drydock-testkit) >&2
   echo "$REPO/target/release/drydock-testkit"

@@ -259,6 +259,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "watch state",
         include_str!("../migrations/sqlite/0002_watch_state.sql"),
     ),
+    (
+        3,
+        "findings page",
+        include_str!("../migrations/sqlite/0003_findings_page.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -270,6 +275,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "watch state",
         include_str!("../migrations/postgres/0002_watch_state.sql"),
+    ),
+    (
+        3,
+        "findings page",
+        include_str!("../migrations/postgres/0003_findings_page.sql"),
     ),
 ];
 
