@@ -106,6 +106,10 @@ pub struct ServerRunArgs {
     /// Only findings with a fix available fail the verdict.
     #[arg(long)]
     pub fail_on_fixable_only: bool,
+    /// A drydock.yaml policy whose gate is the verdict of every submission (fail_on, rules,
+    /// ignores with expiry), as `drydock image --policy` decides it; replaces --fail-on.
+    #[arg(long, env = "DRYDOCK_POLICY")]
+    pub policy: Option<PathBuf>,
     /// How often each watched registry repository (`POST /api/v1/watches`) has its tags
     /// listed; registry notifications make a repository due at once.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
@@ -240,6 +244,13 @@ fn run_serve(a: &ServerRunArgs) -> Result<ExitCode> {
     cfg.fail_on_fixable_only = a.fail_on_fixable_only;
     if let Some(r) = &a.replica_id {
         cfg.replica_id = r.clone();
+    }
+    if let Some(p) = &a.policy {
+        let policy = drydock_policy::Policy::load(p).map_err(|e| anyhow::anyhow!("{e}"))?;
+        for d in &policy.diagnostics {
+            eprintln!("{d}");
+        }
+        cfg.policy = Some(std::sync::Arc::new(policy));
     }
     cfg.watch_interval = a.watch_interval;
     cfg.watch_max_tags = a.watch_max_tags;

@@ -57,6 +57,10 @@ pub struct Config {
     pub fail_on: Severity,
     /// Only fixable findings fail the verdict.
     pub fail_on_fixable_only: bool,
+    /// A `drydock.yaml` policy: when set, the verdict of a submission is this policy's gate
+    /// (fail_on, rules, ignores with expiry, image requirements) over the submission's
+    /// findings, as `drydock image --policy` would decide it, instead of `fail_on`.
+    pub policy: Option<Arc<drydock_policy::Policy>>,
     /// This replica's name (job locks).
     pub replica_id: String,
     /// The registry client of watches (`None`: watches are not polled and notifications are
@@ -81,6 +85,7 @@ impl Config {
             sla: SlaPolicy::default(),
             fail_on: Severity::Critical,
             fail_on_fixable_only: false,
+            policy: None,
             replica_id: format!(
                 "{}-{}",
                 std::env::var("HOSTNAME").unwrap_or_else(|_| "drydock".into()),
@@ -391,9 +396,16 @@ impl Engine {
         let path = state.path.clone();
         let inv = Arc::new(inv);
         let inv2 = inv.clone();
-        let analysis = tokio::task::spawn_blocking(move || -> Result<_> {
+        let policy = self.config.policy.clone();
+        let meta2 = meta.clone();
+        let (analysis, policy_gate) = tokio::task::spawn_blocking(move || -> Result<_> {
             let db = Db::open(&path)?;
-            analyze(&db, &inv2, None)
+            let analysis = analyze(&db, &inv2, None)?;
+            let gate = match &policy {
+                Some(p) => Some(policy_gate(&db, &inv2, &meta2, p)?),
+                None => None,
+            };
+            Ok((analysis, gate))
         })
         .await??;
         let now = self.now();
@@ -444,7 +456,14 @@ impl Engine {
         for f in &findings {
             *counts.entry(f.severity.clone()).or_insert(0) += 1;
         }
-        let verdict = self.verdict(&findings);
+        let verdict = match (&policy_gate, &self.config.policy) {
+            (Some(gate), Some(p)) => Verdict {
+                pass: !gate.failed,
+                rule: format!("policy {}", p.file),
+                reasons: gate.reasons.iter().take(20).cloned().collect(),
+            },
+            _ => self.verdict(&findings),
+        };
         Ok(SubmitResponse {
             image_id,
             digest: meta.digest.clone(),
@@ -1226,4 +1245,74 @@ fn canonical_repository(repository: &str) -> String {
     drydock_registry::Reference::parse(repository)
         .map(|r| r.name())
         .unwrap_or_else(|_| repository.to_string())
+}
+
+/// The gate of `policy` over a fresh match of `inv` (the report `drydock image` would have
+/// written for this SBOM and image metadata).
+fn policy_gate(
+    db: &Db,
+    inv: &Inventory,
+    meta: &ImageMeta,
+    policy: &drydock_policy::Policy,
+) -> Result<drydock_policy::Gate> {
+    use drydock_report::{Artifact, DbSummary, LayerSummary, Report, Summary, Tool};
+    let matched = drydock_matcher::match_inventory(db, inv)?;
+    let info = db.info()?;
+    let name = if meta.repo.is_empty() {
+        meta.digest.clone()
+    } else {
+        meta.repo.clone()
+    };
+    let report = Report {
+        schema_version: drydock_report::SCHEMA_VERSION.into(),
+        tool: Tool {
+            name: "drydock-server".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        created_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        artifact: Artifact {
+            kind: "image".into(),
+            source: name.clone(),
+            format: "sbom".into(),
+            image_id: None,
+            manifest_digest: Some(meta.digest.clone()),
+            repo_tags: meta.tags.iter().map(|t| format!("{name}:{t}")).collect(),
+            platform: meta.platform.clone(),
+            layers: meta
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(index, diff_id)| LayerSummary {
+                    index,
+                    diff_id: diff_id.clone(),
+                    digest: None,
+                    size: 0,
+                    uncompressed_size: 0,
+                    files: 0,
+                    created_by: None,
+                })
+                .collect(),
+        },
+        os: inv.os.clone(),
+        namespace: matched.namespace,
+        db: Some(DbSummary {
+            schema_version: info.schema_version.to_string(),
+            built_at: info.built_at.clone(),
+        }),
+        summary: Summary::compute(&inv.packages, &matched.findings, &[]),
+        packages: inv.packages.clone(),
+        findings: matched.findings,
+        secrets: vec![],
+        misconfigurations: vec![],
+        policy: None,
+        hygiene: None,
+        warnings: matched.warnings,
+        vex: Default::default(),
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let ev = drydock_policy::evaluate(&report, Some(policy), &[], None, today)
+        .map_err(|e| Error::Other(format!("policy {}: {e}", policy.file)))?;
+    Ok(ev.gate)
 }
