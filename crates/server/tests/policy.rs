@@ -6,25 +6,18 @@
 mod common;
 
 use common::*;
-use drydock_server::{Config, DbSource, Engine};
+use drydock_server::Engine;
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 
 async fn verdict_with(policy_yaml: &str) -> serde_json::Value {
     let store = TestStore::new(Kind::Sqlite).await.unwrap();
     let data = tempfile::tempdir().unwrap();
     let feeds = feed_dir();
-    let mut cfg = Config::new(
-        &store.url,
-        data.path(),
-        DbSource::Feeds(feeds.path().into()),
-    );
+    let mut cfg = config(&store, data.path(), feeds.path());
     cfg.db_update_interval = None;
-    cfg.full_rematch_interval = None;
     let policy = drydock_policy::Policy::parse(policy_yaml, "drydock.yaml").unwrap();
     cfg.policy = Some(Arc::new(policy));
-    cfg.tick = Duration::from_secs(3600);
     let engine = Engine::new(cfg).await.unwrap();
     engine.tick(false).await.unwrap();
     let now = engine.now();

@@ -12,7 +12,7 @@ mod common;
 mod reg;
 
 use common::*;
-use drydock_server::{Config, DbSource, Engine};
+use drydock_server::Engine;
 use drydock_testkit as tk;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -77,15 +77,8 @@ fn push(registry: &reg::Registry, archive: &Path, repo_tag: &str) -> String {
 async fn scenario(store: &TestStore) {
     let data = tempfile::tempdir().unwrap();
     let feeds = feed_dir();
-    let mut cfg = Config::new(
-        &store.url,
-        data.path(),
-        DbSource::Feeds(feeds.path().into()),
-    );
+    let mut cfg = config(store, data.path(), feeds.path());
     cfg.db_update_interval = None;
-    cfg.full_rematch_interval = None;
-    cfg.tick = Duration::from_secs(3600);
-    cfg.replica_id = "test-replica".into();
     // polls only when never polled or made due by a notification
     cfg.watch_interval = Duration::from_secs(3600);
     cfg.registry = Some(Arc::new(drydock_server::watch::RegistryScanner::default()));

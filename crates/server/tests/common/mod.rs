@@ -256,14 +256,20 @@ pub fn alpine_submission(version: &str, repo: &str, tag: &str) -> (Value, ImageM
 }
 
 /// A configured engine over `store` with DB updates from `feeds` on every tick.
-pub async fn engine(store: &TestStore, data: &Path, feeds: &Path) -> Arc<Engine> {
+/// The tests' engine configuration: feeds from `feeds`, a DB update on every tick, no
+/// periodic full re-match, no background scheduler, verdicts failing from HIGH.
+pub fn config(store: &TestStore, data: &Path, feeds: &Path) -> Config {
     let mut cfg = Config::new(&store.url, data, DbSource::Feeds(feeds.to_path_buf()));
     cfg.db_update_interval = Some(Duration::ZERO);
     cfg.full_rematch_interval = None;
     cfg.tick = Duration::from_secs(3600);
     cfg.fail_on = drydock_vulndb::Severity::High;
     cfg.replica_id = "test-replica".into();
-    Engine::new(cfg).await.unwrap()
+    cfg
+}
+
+pub async fn engine(store: &TestStore, data: &Path, feeds: &Path) -> Arc<Engine> {
+    Engine::new(config(store, data, feeds)).await.unwrap()
 }
 
 /// Serve the API of `engine` on 127.0.0.1 (no background scheduler: tests tick by hand).
