@@ -987,7 +987,15 @@ impl Engine {
             .iter()
             .map(|(d, t)| (d.clone(), t.iter().cloned().collect()))
             .collect();
-        self.store.sync_repo_tags(org_id, &name, &tag_sets).await?;
+        if errors.is_empty() {
+            self.store.sync_repo_tags(org_id, &name, &tag_sets).await?;
+        } else {
+            // a partial answer (a tag failed to resolve, or past --watch-max-tags) must not
+            // take tags away: only add what was seen
+            for (digest, tags) in &groups {
+                self.store.add_image_tags(org_id, digest, tags).await?;
+            }
+        }
         let mut queued = 0;
         for (digest, tags) in &groups {
             if self.store.has_image(org_id, digest).await? {

@@ -300,3 +300,83 @@ fn free_port() -> u16 {
 }
 
 both_stores!(registry_watch, scenario);
+
+/// A registry whose answer is partial: `1.0` fails to resolve, `2.0` points at a digest
+/// whose pull fails.
+#[derive(Debug)]
+struct Partial;
+
+const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+impl drydock_server::watch::RegistrySource for Partial {
+    fn list_tags(&self, _: &str, _: bool) -> drydock_server::Result<Vec<String>> {
+        Ok(vec!["2.0".into(), "1.0".into()])
+    }
+    fn resolve(&self, reference: &str, _: bool) -> drydock_server::Result<String> {
+        if reference.ends_with(":1.0") {
+            Err(drydock_server::Error::Registry("manifest unknown".into()))
+        } else {
+            Ok(D2.into())
+        }
+    }
+    fn scan(
+        &self,
+        reference: &str,
+        _: bool,
+    ) -> drydock_server::Result<(
+        drydock_server::store::ImageMeta,
+        drydock_inventory::Inventory,
+    )> {
+        Err(drydock_server::Error::Registry(format!(
+            "{reference}: connection reset"
+        )))
+    }
+}
+
+/// A partial poll never takes tags away, names what failed, and a failing pull is a failed
+/// (retried) job, not a stored image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_poll_only_adds_tags() {
+    let store = TestStore::new(Kind::Sqlite).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let feeds = feed_dir();
+    let mut cfg = config(&store, data.path(), feeds.path());
+    cfg.db_update_interval = None;
+    cfg.registry = Some(Arc::new(Partial));
+    let engine = Engine::new(cfg).await.unwrap();
+    engine.tick(false).await.unwrap();
+    let now = engine.now();
+    let org = engine.store.ensure_org("acme", now).await.unwrap();
+    let repo = "registry.example:5000/team/app";
+    // the image `1.0` named when it was submitted
+    let (sbom, meta) = alpine_submission("3.20.3", repo, "1.0");
+    let req: drydock_server::SubmitRequest =
+        serde_json::from_value(json!({"sbom": sbom, "image": meta})).unwrap();
+    let scopes = [drydock_server::store::Scope::Submit].into_iter().collect();
+    let token = engine
+        .store
+        .create_token(org, "ci", &scopes, now)
+        .await
+        .unwrap();
+    let who = engine.store.authenticate(&token).await.unwrap().unwrap();
+    engine.submit(&who, req, "submit").await.unwrap();
+    engine.store.add_watch(org, repo, false, now).await.unwrap();
+
+    engine.tick(false).await.unwrap();
+    let w = engine.store.org_watches(org).await.unwrap();
+    assert_eq!(w[0].last_tags, Some(2));
+    assert_eq!(
+        w[0].last_error.as_deref(),
+        Some("1.0: registry: manifest unknown")
+    );
+    let imgs = engine.store.list_images(org, 10).await.unwrap();
+    assert_eq!(imgs.len(), 1, "{imgs:?}");
+    assert_eq!(imgs[0].digest, meta.digest);
+    assert_eq!(imgs[0].tags, vec!["1.0".to_string()]);
+    // the pull of 2.0 failed: re-queued with its error, nothing stored
+    let key = format!("{org}:{repo}@{D2}");
+    let (state, _) = engine.store.job_state("scan", &key).await.unwrap().unwrap();
+    assert_eq!(state, "queued");
+    assert_eq!(engine.counters.registry_failures.load(Ordering::Relaxed), 1);
+    store.cleanup().await;
+}
