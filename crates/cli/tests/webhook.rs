@@ -560,16 +560,33 @@ fn admission_decisions_over_https_against_a_real_registry() {
     }
     {
         let got = records.lock().unwrap();
+        // every request to the server: the runtime reports, and before each on-demand scan
+        // the lookup of the digest (this receiver knows no image, so each one is scanned)
+        let posts: Vec<&String> = got
+            .iter()
+            .map(|(head, _)| head)
+            .filter(|h| !h.starts_with("GET "))
+            .collect();
+        assert!(!posts.is_empty());
+        for head in &posts {
+            assert!(head.starts_with("POST /api/v1/runtime HTTP/1.1"), "{head}");
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("authorization: bearer inv-token"),
+                "{head}"
+            );
+        }
+        let lookups: Vec<&String> = got
+            .iter()
+            .map(|(head, _)| head)
+            .filter(|h| h.starts_with("GET "))
+            .collect();
         assert!(
-            got[0].0.starts_with("POST /api/v1/runtime HTTP/1.1"),
-            "{}",
-            got[0].0
-        );
-        assert!(
-            got[0]
-                .0
-                .to_ascii_lowercase()
-                .contains("authorization: bearer inv-token")
+            lookups.iter().any(|h| h
+                .starts_with(&format!("GET /api/v1/images/{clean_digest} HTTP/1.1"))
+                && h.to_ascii_lowercase()
+                    .contains("authorization: bearer inv-token")),
+            "{lookups:?}"
         );
     }
     // Pod CREATEs allowed: clean ×2 namespaces, vuln/unpinned/unsigned in dev (warned) = 5
