@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex, OnceLock};
 
 const TOKEN: &str = "k8s-test-token";
@@ -40,27 +40,12 @@ struct Certs {
     client_key: PathBuf,
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl must be installed (scripts/test.sh installs it)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn certs() -> &'static Certs {
     static C: OnceLock<Certs> = OnceLock::new();
     C.get_or_init(|| {
         let dir = scratch("k8s-certs");
         let (server_cert, server_key, ca) = reg::tls_cert(&dir);
-        openssl(
-            &dir,
-            &[
+        reg::openssl(&[
                 "req",
                 "-newkey",
                 "rsa:2048",
@@ -71,16 +56,13 @@ fn certs() -> &'static Certs {
                 "client.csr",
                 "-subj",
                 "/O=system:masters/CN=alice",
-            ],
-        );
+            ], &dir);
         std::fs::write(
             dir.join("client.cnf"),
             "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
         )
         .unwrap();
-        openssl(
-            &dir,
-            &[
+        reg::openssl(&[
                 "x509",
                 "-req",
                 "-in",
@@ -96,8 +78,7 @@ fn certs() -> &'static Certs {
                 "2",
                 "-extfile",
                 "client.cnf",
-            ],
-        );
+            ], &dir);
         Certs {
             client_cert: dir.join("client.pem"),
             client_key: dir.join("client.key"),

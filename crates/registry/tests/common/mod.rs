@@ -322,7 +322,8 @@ fn token_auth(t: &TokenServer) -> String {
     )
 }
 
-fn openssl(args: &[&str], dir: &Path) {
+/// Run `openssl` with `args` in `dir`; panics with its stderr on failure.
+pub fn openssl(args: &[&str], dir: &Path) {
     let out = Command::new("openssl")
         .args(args)
         .current_dir(dir)
